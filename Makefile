@@ -1,0 +1,13 @@
+# Two commands for a new user: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+
+.PHONY: run test bench
+
+run:
+	$(PYTHON) scripts/dev.py run
+
+test:
+	$(PYTHON) scripts/dev.py test $(ARGS)
+
+bench:
+	$(PYTHON) scripts/dev.py bench

@@ -1,0 +1,23 @@
+# Copyright 2026 ai_stream_chat authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "AI Stream Chat",
+    "summary": "Chat with any OpenAI-compatible LLM inside Odoo, streamed token by token",
+    "version": "18.0.1.0.0",
+    "category": "Productivity",
+    "website": "https://github.com/ai-stream-chat/ai_stream_chat",
+    "author": "ai_stream_chat authors",
+    "license": "LGPL-3",
+    "depends": ["base", "base_setup", "web"],
+    "external_dependencies": {"python": ["openai", "markdown"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ai_chat_security.xml",
+        "data/ir_cron.xml",
+        "views/ai_chat_conversation_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ai_stream_chat_menus.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

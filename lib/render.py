@@ -1,0 +1,339 @@
+"""Incremental markdown -> sanitized HTML rendering for streamed LLM answers.
+
+The source is split, line by line, into top-level blocks: a fenced code block, or a run of
+lines up to a blank line (a list keeps going across blank lines while its items continue).
+A finished block is rendered and sanitized exactly once; only the open tail (the unfinished
+block plus the partial last line) is re-rendered, when the caller asks for an update.
+Rendering a whole text is the same split, so both paths produce identical HTML.
+"""
+import re
+from collections import namedtuple
+
+import markdown
+from lxml import etree, html as lxml_html
+from odoo.tools import html_sanitize
+
+# --- sanitizing -------------------------------------------------------------------------------
+
+IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed"
+
+# Removed with their content: their text is code or markup, not something to show.
+_DROP_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+    "svg", "math", "template", "noscript", "head", "title", "meta", "link", "base",
+})
+# Tags kept, with the only attributes they may carry; any other tag is unwrapped (text kept).
+_ALLOWED = {
+    **dict.fromkeys((
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+        "ul", "li", "dl", "dt", "dd", "strong", "b", "em", "i", "u", "s", "del", "ins",
+        "kbd", "samp", "sub", "sup", "mark", "small", "table", "caption", "thead", "tbody",
+        "tfoot", "tr",
+    ), frozenset()),
+    "ol": frozenset({"start"}),
+    "th": frozenset({"align"}),
+    "td": frozenset({"align"}),
+    "code": frozenset({"class"}),
+    "a": frozenset({"href", "title"}),
+    "span": frozenset({"class"}),
+}
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+# Characters lxml refuses (XML-incompatible controls, lone surrogates, non-characters).
+_INVALID_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Browsers ignore tabs/newlines anywhere in a URL and C0 controls/spaces around it.
+_URL_IGNORED_RE = re.compile(r"[\t\n\r]")
+_URL_STRIP = "".join(map(chr, range(0x21)))
+
+
+def _safe_href(value):
+    """The URL to keep for an `<a href>`, or None when its scheme is not allowed."""
+    url = _URL_IGNORED_RE.sub("", value).strip(_URL_STRIP)
+    match = _SCHEME_RE.match(url)
+    # Relative URLs are refused too: they would point into the Odoo instance itself.
+    return url if match and match.group(1).lower() in _SAFE_SCHEMES else None
+
+
+def _clean_link(el):
+    href = _safe_href(el.get("href", ""))
+    if href is None:
+        el.attrib.pop("href", None)
+    else:
+        el.set("href", href)
+        el.set("target", "_blank")
+        el.set("rel", "noopener noreferrer")
+
+
+def _replace_image(el):
+    # A remote image is fetched by the browser: a prompt injection could leak data in its URL.
+    span = lxml_html.Element("span", {"class": IMAGE_REMOVED_CLASS})
+    span.text = el.get("alt") or "image"
+    span.tail = el.tail
+    el.getparent().replace(el, span)
+
+
+def _enforce_policy(body):
+    for el in list(body.iter()):
+        if el is body:
+            continue
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            el.drop_tree()
+            continue
+        tag = el.tag
+        if tag in _DROP_WITH_CONTENT:
+            el.drop_tree()
+        elif tag == "img":
+            _replace_image(el)
+        elif tag not in _ALLOWED or (tag == "span" and el.get("class") != IMAGE_REMOVED_CLASS):
+            el.drop_tag()
+        else:
+            for name in set(el.attrib) - _ALLOWED[tag]:
+                del el.attrib[name]
+            if tag == "a":
+                _clean_link(el)
+            elif tag == "code" and "class" in el.attrib:
+                # Only the language marker of fenced code; other classes could restyle the UI.
+                classes = [c for c in el.get("class").split() if c.startswith("language-")]
+                if classes:
+                    el.set("class", " ".join(classes))
+                else:
+                    del el.attrib["class"]
+
+
+def sanitize_html(html: str) -> str:
+    """Strict sanitizer for model output. Idempotent (sanitize(sanitize(x)) == sanitize(x))."""
+    html = _INVALID_CHARS_RE.sub("", html or "")
+    # The wrapper keeps Odoo's cleaner from having to drop the root element, which it cannot do.
+    cleaned = str(html_sanitize(f"<div>{html}</div>", sanitize_attributes=True, strip_style=True))
+    body = _parse_body(cleaned)
+    if body is None:
+        return ""
+    _enforce_policy(body)
+    # Unwrapped tags can leave markup the parser would rearrange (loose leading text, a block
+    # inside a <p>): a second parse settles it now, so sanitizing again changes nothing.
+    body = _parse_body(_inner_html(body))
+    return "" if body is None else _inner_html(body)
+
+
+def _parse_body(html):
+    """<body> of `html` parsed as a document (as Odoo does), None when there is no content."""
+    if not html.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(html).body
+    except etree.ParserError:  # nothing but comments
+        return None
+
+
+def _inner_html(body):
+    body.attrib.clear()
+    return lxml_html.tostring(body, encoding="unicode")[len("<body>"):-len("</body>")]
+
+
+# --- block splitting --------------------------------------------------------------------------
+
+Fence = namedtuple("Fence", "char length indent lang")
+
+_FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
+_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+# Only fence characters so far: this partial line may still turn into a fence line.
+_FENCE_PREFIX_RE = re.compile(r" {0,3}(`+|~+)[ \t]*")
+_LANG_RE = re.compile(r"[\w#+.-]*")
+_LIST_ITEM_RE = re.compile(r" {0,3}(?:([-*+])|\d{1,9}[.)])[ \t]")
+_TABLE_ROW_RE = re.compile(r" {0,3}\|")
+# Lines that start a list/table even right after a paragraph line (CommonMark lets an
+# ordered list interrupt a paragraph only when it starts at 1).
+_INTERRUPTER_RE = re.compile(r" {0,3}(?:[-*+][ \t]+\S|1[.)][ \t]+\S|\|)")
+
+
+def _parse_fence(line):
+    match = _FENCE_OPEN_RE.fullmatch(line)
+    if not match:
+        return None
+    indent, marker, info = match.groups()
+    if marker[0] == "`" and "`" in info:  # ```x``` on one line is inline code
+        return None
+    return Fence(marker[0], len(marker), len(indent), _LANG_RE.match(info.strip()).group())
+
+
+def _closes(line, fence):
+    match = _FENCE_CLOSE_RE.fullmatch(line)
+    return bool(match) and match.group(1)[0] == fence.char and len(match.group(1)) >= fence.length
+
+
+def _list_kind(line):
+    match = _LIST_ITEM_RE.match(line)
+    if not match:
+        return None
+    return "bullet" if match.group(1) else "ordered"
+
+
+def _is_indented(line):
+    return line.startswith(("  ", "\t"))
+
+
+def _fence_source(lines, fence):
+    """Canonical fence markdown: Python-Markdown only knows unindented fences, a bare language."""
+    marker = fence.char * fence.length
+    # Content indentation up to the opening fence's own indent belongs to the fence.
+    content = "".join(line[min(fence.indent, len(line) - len(line.lstrip(" "))):] + "\n" for line in lines)
+    # No content line can equal `marker`: it would have closed the fence.
+    return f"{marker}{fence.lang}\n{content}{marker}"
+
+
+def _text_source(lines):
+    """Join lines, detaching lists/tables that LLMs glue to the previous paragraph line."""
+    out = []
+    structured = False  # a list item or table row was seen since the last blank line
+    for line in lines:
+        if not line.strip():
+            structured = False
+        elif _list_kind(line) or _TABLE_ROW_RE.match(line):
+            after_paragraph = out and out[-1].strip() and not _is_indented(out[-1])
+            if after_paragraph and not structured and _INTERRUPTER_RE.match(line):
+                out.append("")
+            structured = True
+        out.append(line)
+    return "\n".join(out).rstrip()
+
+
+def _new_markdown():
+    md = markdown.Markdown(
+        extensions=["fenced_code", "tables", "sane_lists"],
+        # `align` survives sanitizing, the default `style="text-align: ..."` does not.
+        extension_configs={"tables": {"use_align_attribute": True}},
+    )
+    # Raw HTML from the model is shown as text, never interpreted.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+class IncrementalRenderer:
+    """Feed text pieces, ask for changed blocks with update(), end with finish()."""
+
+    def __init__(self):
+        self.renders = 0  # markdown renders performed (benchmark counter)
+        self._md = _new_markdown()  # one per renderer: a Markdown instance is not thread-safe
+        self._blocks = []  # html of finished blocks
+        self._lines = []  # complete lines of the open block (fence content only, for a fence)
+        self._fence = None  # Fence of the open block when it is fenced code
+        self._list_kind = None  # "bullet"/"ordered": the open block holds a list of that kind
+        self._partial = []  # pieces of the incomplete last line
+        self._finished = False
+        self._sent_count = 0  # finished blocks already sent by update()
+        self._sent_tail = None  # tail html sent last by update()
+        self._last_source = self._last_html = None
+
+    # -- input --
+
+    def feed(self, text: str) -> None:
+        if self._finished:
+            raise ValueError("feed() after finish()")
+        # Dropping \r per character keeps the result independent of how pieces are cut.
+        text = text.replace("\r", "")
+        if "\n" not in text:
+            self._partial.append(text)
+            return
+        first, *middle, last = text.split("\n")
+        self._take_line("".join(self._partial) + first)
+        for line in middle:
+            self._take_line(line)
+        self._partial = [last] if last else []
+
+    def finish(self) -> str:
+        if not self._finished:
+            if self._partial:
+                self._take_line("".join(self._partial))
+                self._partial = []
+            self._close_block()
+            self._finished = True
+        return "".join(self._blocks)
+
+    def _take_line(self, line):
+        if self._fence:
+            if _closes(line, self._fence):
+                self._close_block()
+            else:
+                self._lines.append(line)
+            return
+        fence = _parse_fence(line)
+        if fence:
+            self._close_block()
+            self._fence = fence
+            return
+        if not line.strip():
+            if self._list_kind:  # the next non-blank line decides whether the list goes on
+                self._lines.append(line)
+            else:
+                self._close_block()
+            return
+        if self._lines and not self._lines[-1].strip():
+            if not (_is_indented(line) or _list_kind(line) == self._list_kind):
+                self._close_block()
+        kind = _list_kind(line)
+        if kind and (not self._lines or not _is_indented(line)):
+            self._list_kind = kind
+        self._lines.append(line)
+
+    def _close_block(self):
+        if self._fence or self._lines:
+            self._blocks.append(self._render(self._lines, self._fence))
+        self._lines, self._fence, self._list_kind = [], None, None
+
+    # -- output --
+
+    def _render(self, lines, fence):
+        source = _fence_source(lines, fence) if fence else _text_source(lines)
+        # A finished block usually has the source its tail last had: reuse that render.
+        if source != self._last_source:
+            self.renders += 1
+            self._md.reset()
+            self._last_source = source
+            self._last_html = sanitize_html(self._md.convert(source))
+        return self._last_html
+
+    def _tail_lines(self):
+        """Lines of the open block plus the partial line, None when nothing is open."""
+        lines = self._lines
+        partial = "".join(self._partial)
+        # Hold back a line that may become a fence line, rather than flash its backticks.
+        held = _FENCE_PREFIX_RE.fullmatch(partial) or (not self._fence and _parse_fence(partial))
+        if partial and not held:
+            lines = lines + [partial]
+        if self._fence or any(line.strip() for line in lines):
+            return lines
+        return None
+
+    def _tail_html(self):
+        lines = self._tail_lines()
+        # An unclosed fence renders as if closed, so streaming code already shows as code.
+        return None if lines is None else self._render(lines, self._fence)
+
+    def update(self) -> dict | None:
+        tail = self._tail_html()
+        current = self._blocks[self._sent_count:] + ([] if tail is None else [tail])
+        previous = [] if self._sent_tail is None else [self._sent_tail]
+        # The browser already shows `previous` at the end; skip it if it is unchanged.
+        same = 1 if previous and current and current[0] == previous[0] else 0
+        if same == len(current) == len(previous):
+            return None
+        change = {"from_block": self._sent_count + same, "blocks": current[same:]}
+        self._sent_count, self._sent_tail = len(self._blocks), tail
+        return change
+
+    @property
+    def html(self) -> str:
+        tail = self._tail_html()
+        return "".join(self._blocks) + (tail or "")
+
+    @property
+    def block_count(self) -> int:
+        return len(self._blocks) + (self._tail_lines() is not None)
+
+
+def render_markdown(text: str) -> str:
+    """Whole text -> sanitized HTML, identical to any chunked IncrementalRenderer feed."""
+    renderer = IncrementalRenderer()
+    renderer.feed(text)
+    return renderer.finish()

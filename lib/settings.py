@@ -1,0 +1,68 @@
+"""The admin's choices, parsed from system parameters (`ai_stream_chat.<key>`) into plain values."""
+from dataclasses import dataclass, field, fields
+
+PREFIX = "ai_stream_chat."
+DEFAULT_API_URL = "https://api.openai.com/v1"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant for the users of an Odoo ERP. Answer concisely and use "
+    "markdown (lists, tables, fenced code) when it helps."
+)
+
+
+def parse_model_list(text):
+    """'a, b\\nc' -> ['a', 'b', 'c'] without blanks or repeats, order kept."""
+    names = (name.strip() for name in (text or "").replace(",", "\n").splitlines())
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def parse_temperature(text):
+    """'' -> None (server default); raises ValueError outside 0..2."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = float(text)
+    if not 0 <= value <= 2:
+        raise ValueError(text)
+    return value
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    api_url: str = DEFAULT_API_URL
+    api_key: str = field(default="", repr=False)
+    model: str = "gpt-4o-mini"
+    models: tuple = ()
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    temperature: float | None = None
+    max_tokens: int = 0
+    timeout: int = 120
+    max_message_chars: int = 32000
+    max_streams: int = 3
+    history_chars: int = 48000
+    max_stream_seconds: int = 300
+
+    @classmethod
+    def from_params(cls, get_param):
+        """get_param(key) -> str or False, e.g. ir.config_parameter.get_param."""
+        values = {}
+        for f in fields(cls):
+            raw = get_param(PREFIX + f.name)
+            if raw in (False, None, ""):
+                continue
+            try:
+                if f.name == "models":
+                    values[f.name] = tuple(parse_model_list(raw))
+                elif f.name == "temperature":
+                    values[f.name] = parse_temperature(raw)
+                elif f.type in ("int", int):
+                    values[f.name] = max(0, int(raw))
+                else:
+                    values[f.name] = raw
+            except ValueError:
+                continue  # a hand-edited bad value falls back to the default
+        return cls(**values)
+
+    @property
+    def allowed_models(self):
+        """The default model is always allowed; the list adds choices."""
+        return list(dict.fromkeys((self.model, *self.models)))

@@ -1,0 +1,3 @@
+from . import ai_chat_conversation
+from . import ai_chat_message
+from . import res_config_settings

@@ -1,0 +1,171 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
+
+from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
+
+import odoo
+from odoo import api, fields, models
+from odoo.tools import config
+
+from ..lib import relay
+from ..lib.prompt import build_messages
+from ..lib.render import render_markdown
+from ..lib.settings import ChatSettings
+from ..lib.upstream import ChatStream, UpstreamConfig
+
+TITLE_CHARS = 60
+# A runaway model must not fill the database: answers are cut here.
+MAX_ANSWER_CHARS = 200_000
+# A stream ends itself this long before Odoo would kill the request (threaded/prefork).
+TIME_LIMIT_MARGIN = 5
+
+
+class AiChatConversation(models.Model):
+    _name = "ai.chat.conversation"
+    _description = "AI Chat Conversation"
+    _order = "last_message_at desc, id desc"
+
+    name = fields.Char(required=True, default="New chat")
+    user_id = fields.Many2one(
+        "res.users", required=True, index=True, ondelete="cascade",
+        default=lambda self: self.env.user,
+    )
+    message_ids = fields.One2many("ai.chat.message", "conversation_id")
+    llm_model = fields.Char(string="Model", help="The model of the latest answer.")
+    last_message_at = fields.Datetime(default=fields.Datetime.now, index=True)
+
+    # -- settings ------------------------------------------------------------------------
+
+    @api.model
+    def _get_chat_settings(self):
+        # sudo: ir.config_parameter - users may not read system parameters; the key stays server-side
+        return ChatSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
+
+    # -- streaming -----------------------------------------------------------------------
+
+    @api.model
+    def _stream_prepare(self, message, conversation_id=None, llm_model=None):
+        """Validate a chat request, create its rows and return the SSE body (a Relay).
+
+        Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is created.
+        """
+        settings = self._get_chat_settings()
+        text = (message or "").strip()
+        if not text:
+            raise BadRequest(self.env._("The message is empty."))
+        if len(text) > settings.max_message_chars:
+            raise BadRequest(self.env._(
+                "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
+            ))
+        llm_model = (llm_model or "").strip() or settings.model
+        if llm_model not in settings.allowed_models:
+            raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
+        conversation = self._stream_conversation(conversation_id)
+        self._check_stream_quota(settings)
+
+        if not conversation:
+            conversation = self.create({"name": self._title_from(text)})
+        Message = self.env["ai.chat.message"]
+        history = [(m.role, m.content) for m in conversation.message_ids if m.role != "system"]
+        user_message = Message.create({
+            "conversation_id": conversation.id,
+            "role": "user",
+            "content": text,
+            "content_html": render_markdown(text),
+        })
+        answer = Message.create({
+            "conversation_id": conversation.id,
+            "role": "assistant",
+            "state": "streaming",
+            "llm_model": llm_model,
+        })
+        conversation.write({"llm_model": llm_model, "last_message_at": fields.Datetime.now()})
+
+        messages = build_messages(settings.system_prompt, history + [("user", text)],
+                                  settings.history_chars)
+        upstream = UpstreamConfig(
+            base_url=settings.api_url,
+            api_key=settings.api_key,
+            llm_model=llm_model,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            timeout=settings.timeout,
+        )
+        job = {
+            "conversation_id": conversation.id,
+            "message_id": answer.id,
+            "user_message_id": user_message.id,
+            "llm_model": llm_model,
+            "deadline": time.monotonic() + self._stream_seconds(settings),
+            "max_answer_chars": MAX_ANSWER_CHARS,
+            "error_messages": self._stream_error_messages(),
+        }
+        return relay.Relay(job, ChatStream(upstream, messages), Message._make_stream_saver(answer.id))
+
+    @api.model
+    def _stream_conversation(self, conversation_id):
+        """The user's own conversation (admins too: the chat is personal), or NotFound."""
+        if not conversation_id:
+            return self.browse()
+        try:
+            conversation_id = int(conversation_id)
+        except ValueError:
+            raise NotFound(self.env._("Conversation not found.")) from None
+        conversation = self.search([("id", "=", conversation_id), ("user_id", "=", self.env.uid)])
+        if not conversation:
+            raise NotFound(self.env._("Conversation not found."))
+        return conversation
+
+    @api.model
+    def _check_stream_quota(self, settings):
+        # Serialize this user's stream starts across workers until the transaction ends, so
+        # two simultaneous requests cannot both see a free slot.
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
+        since = fields.Datetime.subtract(fields.Datetime.now(), seconds=settings.max_stream_seconds)
+        running = self.env["ai.chat.message"].search_count([
+            ("user_id", "=", self.env.uid),
+            ("state", "=", "streaming"),
+            ("create_date", ">=", since),
+        ])
+        if running >= settings.max_streams:
+            raise TooManyRequests(self.env._(
+                "You already have %(count)s answers streaming. Wait for one to finish.",
+                count=running,
+            ))
+
+    @api.model
+    def _stream_seconds(self, settings):
+        """How long a stream may last: the gevent worker has no time limit, the others do."""
+        seconds = settings.max_stream_seconds
+        limit = config.get("limit_time_real") or 0
+        if not odoo.evented and limit > 0:
+            seconds = min(seconds, limit - TIME_LIMIT_MARGIN)
+        return max(seconds, 1)
+
+    @api.model
+    def _stream_error_messages(self):
+        """Words for a person, in the user's language, for each failure code."""
+        _ = self.env._
+        return {
+            "auth": _("The AI service rejected the API key. Ask an administrator to check it."),
+            "forbidden": _("The AI service refused access to this model."),
+            "not_found": _("The AI service does not know this model or address."),
+            "rate_limit": _("The AI service is busy or over its quota. Try again in a moment."),
+            "bad_request": _("The AI service could not handle this request."),
+            "server": _("The AI service had an internal error. Try again in a moment."),
+            "timeout": _("The AI service did not answer in time."),
+            "connection": _("The AI service could not be reached or dropped the connection."),
+            "malformed": _("The AI service sent an answer that could not be read."),
+            relay.DEADLINE: _("The answer took too long and was cut off."),
+            relay.TOO_LONG: _("The answer was too long and was cut off."),
+            relay.DELETED: _("The conversation was deleted."),
+            relay.CUT: _("The AI service ended the answer before it was complete."),
+            relay.INTERNAL: _("Something went wrong on the server."),
+        }
+
+    @api.model
+    def _title_from(self, text):
+        first_line = " ".join(text.split("\n", 1)[0].split())
+        if len(first_line) <= TITLE_CHARS:
+            return first_line
+        return first_line[: TITLE_CHARS - 1].rstrip() + "…"

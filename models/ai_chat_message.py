@@ -1,0 +1,96 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import MissingError
+from odoo.modules.registry import Registry
+
+from ..lib.render import sanitize_html
+
+_logger = logging.getLogger(__name__)
+
+
+class AiChatMessage(models.Model):
+    _name = "ai.chat.message"
+    _description = "AI Chat Message"
+    _order = "id"
+
+    conversation_id = fields.Many2one(
+        "ai.chat.conversation", required=True, index=True, ondelete="cascade"
+    )
+    user_id = fields.Many2one(related="conversation_id.user_id", store=True, index=True)
+    role = fields.Selection(
+        [("user", "User"), ("assistant", "Assistant"), ("system", "System")],
+        required=True,
+    )
+    content = fields.Text(help="Markdown source, as written by the user or the model.")
+    content_html = fields.Html(
+        sanitize=False,  # sanitized by our stricter policy in create/write
+        help="Rendered and sanitized content.",
+    )
+    reasoning = fields.Text(help="The model's reasoning, when it sends it apart from the answer.")
+    state = fields.Selection(
+        [
+            ("streaming", "Streaming"),
+            ("done", "Done"),
+            ("stopped", "Stopped"),
+            ("error", "Error"),
+            ("interrupted", "Interrupted"),
+        ],
+        default="done",
+        required=True,
+        index=True,
+    )
+    error_message = fields.Char()
+    finish_reason = fields.Char(help="Why the model stopped, e.g. 'length' at the token limit.")
+    llm_model = fields.Char(string="Model")
+    prompt_tokens = fields.Integer()
+    completion_tokens = fields.Integer()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._sanitize_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        return super().write(self._sanitize_vals(vals))
+
+    @api.model
+    def _sanitize_vals(self, vals):
+        """content_html reaches browsers: whoever writes it, it goes through our policy."""
+        if vals.get("content_html"):
+            vals["content_html"] = sanitize_html(vals["content_html"])
+        return vals
+
+    @api.model
+    def _make_stream_saver(self, message_id):
+        """A callable that writes this message from the SSE generator.
+
+        The request cursor is closed before the generator runs: each write opens its own
+        short-lived cursor, as the real user so record rules still apply.
+        """
+        dbname, uid, context = self.env.cr.dbname, self.env.uid, dict(self.env.context)
+
+        def save(values):
+            with Registry(dbname).cursor() as cr:
+                message = api.Environment(cr, uid, context)["ai.chat.message"].browse(message_id)
+                try:
+                    message.write(values)
+                except MissingError:
+                    _logger.info("Message %s was deleted while streaming", message_id)
+                    return False
+            return True
+
+        return save
+
+    @api.model
+    def _cron_mark_interrupted(self):
+        """A worker killed mid-stream never runs its cleanup: close its rows here."""
+        settings = self.env["ai.chat.conversation"]._get_chat_settings()
+        limit = fields.Datetime.subtract(
+            fields.Datetime.now(), seconds=settings.max_stream_seconds + 60
+        )
+        stale = self.search([("state", "=", "streaming"), ("create_date", "<", limit)])
+        stale.write({"state": "interrupted"})
+        return stale

@@ -1,0 +1,104 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..lib import settings as chat_settings
+from ..lib.upstream import UpstreamConfig, UpstreamError, list_models
+
+DEFAULTS = chat_settings.ChatSettings()
+PREFIX = chat_settings.PREFIX
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ai_stream_chat_api_url = fields.Char(
+        string="API base URL", config_parameter=PREFIX + "api_url", default=DEFAULTS.api_url,
+        help="Any OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 or "
+             "http://localhost:11434/v1 for Ollama.",
+    )
+    ai_stream_chat_api_key = fields.Char(
+        string="API key", config_parameter=PREFIX + "api_key", groups="base.group_system",
+    )
+    ai_stream_chat_model = fields.Char(
+        string="Default model", config_parameter=PREFIX + "model", default=DEFAULTS.model,
+    )
+    ai_stream_chat_models = fields.Char(
+        string="Models users may pick", config_parameter=PREFIX + "models",
+        help="Comma separated. The default model is always allowed.",
+    )
+    ai_stream_chat_system_prompt = fields.Char(  # config parameters cannot be Text
+        string="System prompt", config_parameter=PREFIX + "system_prompt",
+        default=DEFAULTS.system_prompt,
+    )
+    ai_stream_chat_temperature = fields.Char(
+        string="Temperature", config_parameter=PREFIX + "temperature",
+        help="0 to 2. Empty: the model's default (some models accept no other).",
+    )
+    ai_stream_chat_max_tokens = fields.Integer(
+        string="Max answer tokens", config_parameter=PREFIX + "max_tokens",
+        help="0: no limit sent.",
+    )
+    ai_stream_chat_timeout = fields.Integer(
+        string="Request timeout (s)", config_parameter=PREFIX + "timeout",
+        default=DEFAULTS.timeout,
+        help="How long to wait for the AI service to send the next piece of the answer.",
+    )
+    ai_stream_chat_max_message_chars = fields.Integer(
+        string="Max message length", config_parameter=PREFIX + "max_message_chars",
+        default=DEFAULTS.max_message_chars,
+    )
+    ai_stream_chat_max_streams = fields.Integer(
+        string="Streams per user", config_parameter=PREFIX + "max_streams",
+        default=DEFAULTS.max_streams,
+    )
+    ai_stream_chat_history_chars = fields.Integer(
+        string="History budget (characters)", config_parameter=PREFIX + "history_chars",
+        default=DEFAULTS.history_chars,
+        help="Older messages are left out of the prompt beyond this size.",
+    )
+    ai_stream_chat_max_stream_seconds = fields.Integer(
+        string="Max answer duration (s)", config_parameter=PREFIX + "max_stream_seconds",
+        default=DEFAULTS.max_stream_seconds,
+    )
+
+    def set_values(self):
+        try:
+            chat_settings.parse_temperature(self.ai_stream_chat_temperature)
+        except ValueError:
+            raise UserError(self.env._("The temperature must be a number from 0 to 2.")) from None
+        super().set_values()
+
+    def action_ai_stream_chat_test_connection(self):
+        """Lists the models the configured server offers, or says what is wrong."""
+        self.ensure_one()
+        # The form's values, saved or not, so an admin can try before saving.
+        model = (self.ai_stream_chat_model or "").strip()
+        config = UpstreamConfig(
+            base_url=(self.ai_stream_chat_api_url or "").strip(),
+            api_key=(self.ai_stream_chat_api_key or "").strip(),
+            llm_model=model,
+            timeout=min(self.ai_stream_chat_timeout or DEFAULTS.timeout, 15),
+        )
+        try:
+            names = list_models(config)
+        except UpstreamError as exc:
+            messages = self.env["ai.chat.conversation"]._stream_error_messages()
+            raise UserError(messages.get(exc.code) or messages["internal"]) from None
+        if model not in names:
+            notice = self.env._("Connected, but the default model %(model)s is not offered.",
+                                model=model)
+            kind = "warning"
+        else:
+            notice = self.env._("Connected.")
+            kind = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": notice,
+                "message": self.env._("Models: %(names)s", names=", ".join(names) or "-"),
+                "type": kind,
+                "sticky": False,
+            },
+        }

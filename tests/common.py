@@ -1,0 +1,89 @@
+import json
+import time
+
+from odoo import http
+from odoo.tests import HttpCase, new_test_user
+
+from .fake_llm import FakeLLM
+
+STREAM_URL = "/ai/stream_chat"
+
+
+def parse_sse(lines):
+    """Yield (id, event, data) from an iterator of decoded lines; comments as (None, ':', text)."""
+    fields = {}
+    for line in lines:
+        if line == "":
+            if fields:
+                yield int(fields["id"]), fields["event"], json.loads(fields["data"])
+                fields = {}
+        elif line.startswith(":"):
+            yield None, ":", line[1:].strip()
+        else:
+            name, _, value = line.partition(":")
+            fields[name] = value[1:] if value.startswith(" ") else value
+
+
+class AiStreamChatCase(HttpCase):
+    """Users, a fake upstream and helpers to talk to the stream route."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeLLM().start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.user_a = new_test_user(cls.env, login="chat_a", groups="base.group_user", name="Ann")
+        cls.user_b = new_test_user(cls.env, login="chat_b", groups="base.group_user", name="Bob")
+        params = cls.env["ir.config_parameter"].sudo()
+        for key, value in {
+            "api_url": cls.fake.url,
+            "api_key": "sk-test-secret-key",
+            "model": "fake-model",
+            "models": "other-model",
+            "system_prompt": "You are a test.",
+        }.items():
+            params.set_param(f"ai_stream_chat.{key}", value)
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+
+    def set_param(self, key, value):
+        self.env["ir.config_parameter"].sudo().set_param(f"ai_stream_chat.{key}", value)
+
+    def open_stream(self, login="chat_a", csrf=True, timeout=20, **fields):
+        """POST to the stream route as `login`; returns the streaming requests.Response."""
+        if login:
+            self.authenticate(login, login)
+        else:
+            self.authenticate(None, None)
+        data = {key: value for key, value in fields.items() if value is not None}
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        return self.opener.post(self.base_url() + STREAM_URL, data=data, stream=True,
+                                timeout=timeout, allow_redirects=False)
+
+    def events(self, response):
+        return parse_sse(response.iter_lines(decode_unicode=True))
+
+    def chat(self, message="Hi", **kwargs):
+        """Send and read the whole stream: (events without comments, response)."""
+        response = self.open_stream(message=message, **kwargs)
+        self.assertEqual(response.status_code, 200, response.text if response.status_code != 200 else "")
+        events = [e for e in self.events(response) if e[1] != ":"]
+        self.env.invalidate_all()
+        return events, response
+
+    def wait_for(self, predicate, timeout=10, message="condition"):
+        """Poll the database, written by the server thread, until predicate() holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.env.invalidate_all()
+            if predicate():
+                return
+            time.sleep(0.05)
+        self.fail(f"timed out waiting for {message}")
+
+    @staticmethod
+    def of(events, name):
+        return [data for _id, event, data in events if event == name]

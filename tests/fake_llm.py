@@ -1,0 +1,162 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1, scripted per test.
+
+    fake = FakeLLM(); fake.start()
+    fake.script(Reply(chunks=["Hel", "lo"], delay=0.01, usage=(5, 2)))
+    ... point ai_stream_chat.api_url at fake.url ...
+    fake.requests[-1]["json"]["messages"]
+"""
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    chunks: list = field(default_factory=lambda: ["Hello", " world"])
+    reasoning: list = field(default_factory=list)  # sent first, as delta.reasoning_content
+    delay: float = 0.0  # seconds before each chunk
+    usage: tuple | None = None  # (prompt_tokens, completion_tokens)
+    status: int = 200  # an HTTP error status answers at once with error_body
+    error_body: dict | None = None
+    drop_after: int | None = None  # close the socket after N content chunks, no [DONE]
+    malformed_after: int | None = None  # send a broken JSON line after N content chunks
+    hang: bool = False  # send headers, then nothing until release() or 30 s
+    reject_stream_options: bool = False  # 400 when stream_options is present
+    finish_reason: str = "stop"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # Chunked HTTP/1.1 as real servers do: a connection dropped mid-body is then an error.
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _headers(self):
+        return {name.lower(): value for name, value in self.headers.items()}
+
+    def do_GET(self):
+        fake = self.server.fake
+        if not self.path.endswith("/models"):
+            return self._json(404, {"error": {"message": "no such route"}})
+        fake.requests.append({"path": self.path, "headers": self._headers(), "json": None})
+        if fake.models_status != 200:
+            return self._json(fake.models_status, {"error": {"message": "Incorrect API key provided"}})
+        self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.models]})
+
+    def do_POST(self):
+        fake = self.server.fake
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        fake.requests.append({"path": self.path, "headers": self._headers(), "json": body})
+        if not self.path.endswith("/chat/completions"):
+            return self._json(404, {"error": {"message": "no such route"}})
+        reply = fake.next_reply()
+        if reply.reject_stream_options and "stream_options" in body:
+            return self._json(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
+        if reply.status != 200:
+            return self._json(reply.status, reply.error_body or {"error": {"message": f"status {reply.status}"}})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            self._stream(fake, reply, body.get("model", "fake"))
+        except (BrokenPipeError, ConnectionResetError):
+            fake.client_closed.set()
+
+    def _stream(self, fake, reply, model):
+        def write_chunk(data):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        def send(payload):
+            write_chunk(b"data: " + payload + b"\n\n")
+
+        def chunk(delta, finish=None, usage=None):
+            choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]
+            return json.dumps({
+                "id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                "model": model, "choices": choices, "usage": usage,
+            }).encode()
+
+        if reply.hang:
+            self.wfile.flush()
+            fake.release_event.wait(30)
+            write_chunk(b"")  # a clean, empty end: the reply simply never said anything
+            return
+        for piece in reply.reasoning:
+            time.sleep(reply.delay)
+            send(chunk({"role": "assistant", "reasoning_content": piece}))
+        for index, piece in enumerate(reply.chunks):
+            if index == reply.drop_after:
+                self.connection.shutdown(2)
+                return
+            if index == reply.malformed_after:
+                send(b'{"choices": [{"delta": {"content": "x"')
+                return
+            time.sleep(reply.delay)
+            send(chunk({"content": piece}))
+            fake.chunks_sent += 1
+        send(chunk({}, finish=reply.finish_reason))
+        if reply.usage:
+            prompt, completion = reply.usage
+            send(chunk({}, usage={"prompt_tokens": prompt, "completion_tokens": completion,
+                                  "total_tokens": prompt + completion}))
+        send(b"[DONE]")
+        write_chunk(b"")
+        fake.completed.set()
+
+    def _json(self, status, data):
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class FakeLLM:
+    def __init__(self):
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.models = ["fake-model", "other-model"]
+        self.reset()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.release_event.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self):
+        if hasattr(self, "release_event"):
+            self.release_event.set()  # free handlers still hanging from an earlier test
+        self.requests = []
+        self.replies = []
+        self.models_status = 200
+        self.chunks_sent = 0
+        self.client_closed = threading.Event()
+        self.completed = threading.Event()
+        self.release_event = threading.Event()
+
+    def script(self, *replies):
+        self.replies.extend(replies)
+
+    def next_reply(self):
+        return self.replies.pop(0) if self.replies else Reply()
+
+    def release(self):
+        self.release_event.set()

@@ -1,0 +1,71 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..lib import relay
+from .common import AiStreamChatCase
+from .fake_llm import Reply
+
+
+@tagged("post_install", "-at_install")
+class TestStreamErrors(AiStreamChatCase):
+    def assert_error(self, events, code):
+        errors = self.of(events, "error")
+        self.assertEqual(len(errors), 1, events)
+        self.assertEqual(errors[0]["code"], code)
+        done = events[-1]
+        self.assertEqual(done[1], "done")
+        self.assertEqual(done[2]["state"], "error")
+        answer = self.env["ai.chat.message"].browse(done[2]["message_id"])
+        self.assertEqual(answer.state, "error")
+        self.assertEqual(answer.error_message, errors[0]["message"])
+        for text in (errors[0]["message"], answer.error_message):
+            self.assertNotIn("sk-test-secret-key", text)
+            self.assertNotIn("Traceback", text)
+        return answer
+
+    def test_http_errors_become_error_events(self):
+        for status, code in ((401, "auth"), (403, "forbidden"), (404, "not_found"),
+                             (429, "rate_limit"), (500, "server"), (503, "server")):
+            with self.subTest(status=status):
+                body = {"error": {"message": "Incorrect API key provided: sk-test-secret-key"}}
+                self.fake.script(Reply(status=status, error_body=body))
+                with self.assertLogs("odoo.addons.ai_stream_chat.lib.relay", "WARNING") as logs:
+                    events, _response = self.chat("Hi")
+                answer = self.assert_error(events, code)
+                self.assertFalse(answer.content)
+                self.assertNotIn("sk-test-secret-key", "\n".join(logs.output))
+
+    def test_dropped_connection_keeps_partial_answer(self):
+        self.fake.script(Reply(chunks=["one ", "two ", "three"], drop_after=2))
+        events, _response = self.chat("Hi")
+        answer = self.assert_error(events, "connection")
+        self.assertEqual(answer.content, "one two ")
+        self.assertEqual("".join(d["content"] for d in self.of(events, "delta")), "one two ")
+
+    def test_malformed_chunk(self):
+        self.fake.script(Reply(chunks=["fine ", "then"], malformed_after=1))
+        events, _response = self.chat("Hi")
+        answer = self.assert_error(events, "malformed")
+        self.assertEqual(answer.content, "fine ")
+
+    def test_silent_upstream_times_out(self):
+        self.set_param("timeout", "1")
+        self.fake.script(Reply(hang=True))
+        events, _response = self.chat("Hi")
+        self.assert_error(events, "timeout")
+
+    def test_unreachable_upstream(self):
+        self.set_param("api_url", "http://127.0.0.1:9/v1")
+        events, _response = self.chat("Hi")
+        self.assert_error(events, "connection")
+
+    def test_stream_ends_itself_before_its_deadline_with_heartbeats(self):
+        self.set_param("max_stream_seconds", "2")
+        self.fake.script(Reply(hang=True))
+        with patch.object(relay, "PING_INTERVAL", 0.3):
+            response = self.open_stream(message="Hi")
+            events = list(self.events(response))
+        self.env.invalidate_all()
+        self.assertGreaterEqual(len([e for e in events if e[1] == ":"]), 3, "no heartbeat while silent")
+        self.assert_error([e for e in events if e[1] != ":"], "deadline")
