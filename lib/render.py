@@ -1,10 +1,9 @@
-"""Incremental markdown -> sanitized HTML rendering for streamed LLM answers.
+"""Incremental markdown -> sanitized HTML for streamed LLM answers.
 
-The source is split, line by line, into top-level blocks: a fenced code block, or a run of
-lines up to a blank line (a list keeps going across blank lines while its items continue).
-A finished block is rendered and sanitized exactly once; only the open tail (the unfinished
-block plus the partial last line) is re-rendered, when the caller asks for an update.
-Rendering a whole text is the same split, so both paths produce identical HTML.
+Complete lines split the source into top-level blocks: a fenced code block, or lines up to a
+blank line (a list goes on across blank lines while its items continue). A finished block is
+rendered and sanitized once; only the open tail (unfinished block + partial last line) is
+re-rendered on update(). Whole texts use the same split, so both paths give identical HTML.
 """
 import re
 from collections import namedtuple
@@ -132,7 +131,7 @@ def _inner_html(body):
 
 # --- block splitting --------------------------------------------------------------------------
 
-Fence = namedtuple("Fence", "char length indent lang")
+_Fence = namedtuple("_Fence", "char length indent lang")
 
 _FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
@@ -141,6 +140,7 @@ _FENCE_PREFIX_RE = re.compile(r" {0,3}(`+|~+)[ \t]*")
 _LANG_RE = re.compile(r"[\w#+.-]*")
 _LIST_ITEM_RE = re.compile(r" {0,3}(?:([-*+])|\d{1,9}[.)])[ \t]")
 _TABLE_ROW_RE = re.compile(r" {0,3}\|")
+_MARKER_RE = re.compile(r"(?:[-*+]|\d{1,9}[.)]) +")
 # Lines that start a list/table even right after a paragraph line (CommonMark lets an
 # ordered list interrupt a paragraph only when it starts at 1).
 _INTERRUPTER_RE = re.compile(r" {0,3}(?:[-*+][ \t]+\S|1[.)][ \t]+\S|\|)")
@@ -153,7 +153,7 @@ def _parse_fence(line):
     indent, marker, info = match.groups()
     if marker[0] == "`" and "`" in info:  # ```x``` on one line is inline code
         return None
-    return Fence(marker[0], len(marker), len(indent), _LANG_RE.match(info.strip()).group())
+    return _Fence(marker[0], len(marker), len(indent), _LANG_RE.match(info.strip()).group())
 
 
 def _closes(line, fence):
@@ -172,29 +172,80 @@ def _is_indented(line):
     return line.startswith(("  ", "\t"))
 
 
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
 def _fence_source(lines, fence):
     """Canonical fence markdown: Python-Markdown only knows unindented fences, a bare language."""
     marker = fence.char * fence.length
     # Content indentation up to the opening fence's own indent belongs to the fence.
-    content = "".join(line[min(fence.indent, len(line) - len(line.lstrip(" "))):] + "\n" for line in lines)
+    content = "".join(line[min(fence.indent, _indent(line)):] + "\n" for line in lines)
     # No content line can equal `marker`: it would have closed the fence.
     return f"{marker}{fence.lang}\n{content}{marker}"
 
 
 def _text_source(lines):
-    """Join lines, detaching lists/tables that LLMs glue to the previous paragraph line."""
+    """Markdown for a text block, adapted to how LLMs write it (see the two helpers)."""
+    lines = [line.expandtabs(4) for line in lines]  # as Python-Markdown does anyway
+    return "\n".join(_nest_lists(_detach_lists_and_tables(lines))).rstrip()
+
+
+def _detach_lists_and_tables(lines):
+    """Insert the blank lines Python-Markdown needs before lists and tables."""
     out = []
-    structured = False  # a list item or table row was seen since the last blank line
+    run_indent = None  # indentation of the first line of the current run of non-blank lines
+    structured = False  # a list item or table row was seen in the current run
     for line in lines:
         if not line.strip():
-            structured = False
-        elif _list_kind(line) or _TABLE_ROW_RE.match(line):
-            after_paragraph = out and out[-1].strip() and not _is_indented(out[-1])
-            if after_paragraph and not structured and _INTERRUPTER_RE.match(line):
+            run_indent, structured = None, False
+            out.append(line)
+            continue
+        item = _list_kind(line)
+        row = _TABLE_ROW_RE.match(line)
+        if run_indent is not None and (item or row):
+            # Python-Markdown glues a list or table to a preceding paragraph line...
+            glued = _INTERRUPTER_RE.match(line) or (item and _is_indented(out[-1]))
+            # ...and keeps a run starting indented (an item's continuation) whole, so a less
+            # indented item in it would not start a new item.
+            if (glued and not structured) or (item and _indent(line) < run_indent):
                 out.append("")
-            structured = True
+                run_indent, structured = None, False
+        if run_indent is None:
+            run_indent = _indent(line)
+        structured = structured or bool(item or row)
         out.append(line)
-    return "\n".join(out).rstrip()
+    return out
+
+
+def _nest_lists(lines):
+    """Re-indent list content to Python-Markdown's 4 spaces per level.
+
+    LLMs nest by the marker width (2-3 spaces, CommonMark style), which Python-Markdown
+    would flatten or glue into the parent item's text.
+    """
+    out = []
+    columns = []  # content column of each open list item, outermost first
+    after_blank = False
+    for line in lines:
+        if not line.strip():
+            out.append(line)
+            after_blank = True
+            continue
+        indent = _indent(line)
+        content = line[indent:]
+        marker = _MARKER_RE.match(content)
+        if marker or after_blank:  # (a lazy continuation line stays in its item)
+            while columns and indent < columns[-1]:
+                columns.pop()
+        if columns and (marker or indent >= columns[-1]):
+            extra = 0 if marker else indent - columns[-1]
+            line = " " * (4 * len(columns) + extra) + content
+        if marker:
+            columns.append(indent + len(marker.group()))
+        out.append(line)
+        after_blank = False
+    return out
 
 
 def _new_markdown():
@@ -217,7 +268,7 @@ class IncrementalRenderer:
         self._md = _new_markdown()  # one per renderer: a Markdown instance is not thread-safe
         self._blocks = []  # html of finished blocks
         self._lines = []  # complete lines of the open block (fence content only, for a fence)
-        self._fence = None  # Fence of the open block when it is fenced code
+        self._fence = None  # _Fence of the open block when it is fenced code
         self._list_kind = None  # "bullet"/"ordered": the open block holds a list of that kind
         self._partial = []  # pieces of the incomplete last line
         self._finished = False
@@ -268,10 +319,10 @@ class IncrementalRenderer:
             else:
                 self._close_block()
             return
-        if self._lines and not self._lines[-1].strip():
-            if not (_is_indented(line) or _list_kind(line) == self._list_kind):
-                self._close_block()
         kind = _list_kind(line)
+        if self._lines and not self._lines[-1].strip():
+            if not (_is_indented(line) or kind == self._list_kind):
+                self._close_block()
         if kind and (not self._lines or not _is_indented(line)):
             self._list_kind = kind
         self._lines.append(line)
