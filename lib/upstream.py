@@ -4,6 +4,8 @@ Events are tuples: ("delta", text), ("reasoning", text), ("usage", dict), ("fini
 Every failure becomes an UpstreamError with a stable `code`; callers map codes to words a
 person understands. No ORM here.
 """
+import functools
+import json
 import logging
 from dataclasses import dataclass
 
@@ -38,11 +40,18 @@ class UpstreamError(Exception):
 
 
 def _client(config):
+    return _cached_client(config.base_url, config.api_key, config.timeout)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_client(base_url, api_key, timeout):
+    # Shared and thread-safe: building one loads the TLS trust store (~70 ms), and its pool
+    # keeps connections to the server open between answers.
     return openai.OpenAI(
-        base_url=config.base_url,
+        base_url=base_url,
         # Local servers (Ollama, llama.cpp) need no key, but the client insists on one.
-        api_key=config.api_key or "none",
-        timeout=openai.Timeout(config.timeout, connect=min(CONNECT_TIMEOUT, config.timeout)),
+        api_key=api_key or "none",
+        timeout=openai.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         max_retries=0,
     )
 
@@ -74,45 +83,59 @@ def to_upstream_error(exc, config):
     if isinstance(exc, openai.APIStatusError):
         code = _STATUS_CODES.get(exc.status_code, "server" if exc.status_code >= 500 else "bad_request")
         return UpstreamError(code, detail)
-    if isinstance(exc, openai.APIError):  # an `error` payload inside the stream
+    if isinstance(exc, openai.APIError):
         return UpstreamError("server", detail)
+    if isinstance(exc, ValueError):  # a chunk that is not JSON
+        return UpstreamError("malformed", detail)
+    # Errors while reading the body come unwrapped from openai's HTTP library (httpx or its
+    # successor, depending on the openai version): recognise them by module and name.
+    if type(exc).__module__.split(".")[0].startswith("httpx"):
+        return UpstreamError("timeout" if "Timeout" in type(exc).__name__ else "connection", detail)
     return UpstreamError("malformed", detail)
 
 
 class ChatStream:
-    """One streamed completion. Iterate for events; close() drops the HTTP stream at once."""
+    """One streamed completion. Iterate for events; close() drops the HTTP stream at once.
+
+    The request goes through the openai client (auth, errors, options); the SSE lines are
+    parsed here: openai's typed chunk objects cost more than a fast server takes to send them,
+    and relaying must not be slower than the upstream.
+    """
 
     def __init__(self, config, messages):
         self.config = config
         self.messages = messages
-        self._client = None
-        self._stream = None
+        self._response = None
         self.closed = False
 
     def _open(self):
         if self.closed:
             raise UpstreamError("connection", "closed before it opened")
-        self._client = _client(self.config)
         kwargs = {"model": self.config.llm_model, "messages": self.messages, "stream": True}
         if self.config.temperature is not None:
             kwargs["temperature"] = self.config.temperature
         if self.config.max_tokens:
             kwargs["max_tokens"] = self.config.max_tokens
-        create = self._client.chat.completions.create
+        create = _client(self.config).chat.completions.with_streaming_response.create
         try:
-            return create(**kwargs, stream_options={"include_usage": True})
+            return create(**kwargs, stream_options={"include_usage": True}).__enter__()
         except openai.BadRequestError as exc:
             # Some compatible servers reject options they do not know: usage is optional.
             if "stream_options" not in str(exc):
                 raise
             _logger.info("Upstream rejects stream_options, retrying without usage")
-            return create(**kwargs)
+            return create(**kwargs).__enter__()
 
     def __iter__(self):
         try:
-            self._stream = self._open()
-            for chunk in self._stream:
-                yield from self._events(chunk)
+            self._response = self._open()
+            for line in self._response.iter_lines():
+                if not line.startswith("data:"):
+                    continue  # blank separators, comments, `event:` names
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                yield from self._events(json.loads(data))
         except Exception as exc:
             if self.closed:
                 return  # we closed it ourselves: not a failure
@@ -122,43 +145,43 @@ class ChatStream:
 
     @staticmethod
     def _events(chunk):
-        if getattr(chunk, "usage", None):
-            usage = chunk.usage
+        if not isinstance(chunk, dict):
+            raise UpstreamError("malformed", f"chunk is not an object: {chunk!r:.200}")
+        if chunk.get("error"):  # some servers report failures inside the stream
+            raise UpstreamError("server", f"error in stream: {chunk['error']!r:.500}")
+        usage = chunk.get("usage")
+        if usage:
             yield "usage", {
-                "prompt_tokens": usage.prompt_tokens or 0,
-                "completion_tokens": usage.completion_tokens or 0,
-                "total_tokens": usage.total_tokens or 0,
+                "prompt_tokens": usage.get("prompt_tokens") or 0,
+                "completion_tokens": usage.get("completion_tokens") or 0,
+                "total_tokens": usage.get("total_tokens") or 0,
             }
-        for choice in chunk.choices or ():
-            delta = choice.delta
-            if delta is not None:
-                # DeepSeek says reasoning_content, vLLM and OpenRouter say reasoning.
-                reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
-                if isinstance(reasoning, str) and reasoning:
-                    yield "reasoning", reasoning
-                if delta.content:
-                    yield "delta", delta.content
-            if choice.finish_reason:
-                yield "finish", choice.finish_reason
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            # DeepSeek says reasoning_content, vLLM and OpenRouter say reasoning.
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                yield "reasoning", reasoning
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                yield "delta", content
+            if choice.get("finish_reason"):
+                yield "finish", choice["finish_reason"]
 
     def close(self):
+        """Drop the HTTP stream (its connection is not reused); safe from any thread, twice."""
         self.closed = True
-        stream, client = self._stream, self._client
-        self._stream = self._client = None
-        for closable in (stream, client):
-            if closable is not None:
-                try:
-                    closable.close()
-                except Exception:  # closing a half-dead connection may fail: it is gone anyway
-                    _logger.debug("Error while closing the upstream stream", exc_info=True)
+        response, self._response = self._response, None
+        if response is not None:
+            try:
+                response.close()
+            except Exception:  # closing a half-dead connection may fail: it is gone anyway
+                _logger.debug("Error while closing the upstream stream", exc_info=True)
 
 
 def list_models(config):
     """Model ids the server offers (GET /models); raises UpstreamError."""
-    client = _client(config)
     try:
-        return sorted(model.id for model in client.models.list())
+        return sorted(model.id for model in _client(config).models.list())
     except Exception as exc:
         raise to_upstream_error(exc, config) from exc
-    finally:
-        client.close()

@@ -196,6 +196,16 @@ def cmd_test(args):
     sys.exit(code)
 
 
+def cmd_bench(args):
+    prepare()
+    install(args.db)
+    code = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--conf", str(CONF), "--db", args.db],
+        env=odoo_env(),
+    ).returncode
+    sys.exit(code)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(required=True)
@@ -206,6 +216,9 @@ def main():
     test.add_argument("--db", default=os.environ.get("TEST_DB", f"{ADDON}_test"))
     test.add_argument("pytest_args", nargs="*")
     test.set_defaults(func=cmd_test)
+    bench = sub.add_parser("bench", help="measure the streaming path, print a table")
+    bench.add_argument("--db", default=os.environ.get("BENCH_DB", f"{ADDON}_bench"))
+    bench.set_defaults(func=cmd_bench)
     args = parser.parse_args()
     args.func(args)
 

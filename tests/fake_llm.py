@@ -120,8 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeLLM:
-    def __init__(self):
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, port=0):
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -160,3 +160,24 @@ class FakeLLM:
 
     def release(self):
         self.release_event.set()
+
+
+def main():
+    """Serve one scripted reply to every request, for benchmarks: fake_llm.py --chunks N."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--chunks", type=int, default=100)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--text", default="tok ")
+    args = parser.parse_args()
+    fake = FakeLLM(port=args.port)
+    reply = Reply(chunks=[args.text] * args.chunks, delay=args.delay, usage=(10, args.chunks))
+    fake.next_reply = lambda: reply
+    print(fake.url, flush=True)
+    fake._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
