@@ -73,13 +73,13 @@ class Relay:
         job = self.job
         reader = threading.Thread(target=self._pump, name="ai_stream_chat upstream", daemon=True)
         try:
+            reader.start()  # the upstream request goes out while `start` reaches the client
             yield self.encoder.encode("start", {
                 "conversation_id": job["conversation_id"],
                 "message_id": job["message_id"],
                 "user_message_id": job["user_message_id"],
                 "model": job["llm_model"],
             })
-            reader.start()
             yield from self._relay()
             yield self._finalize("error" if self.error else "done")
         except GeneratorExit:  # the client went away: never yield from here

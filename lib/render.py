@@ -6,6 +6,7 @@ rendered and sanitized once; only the open tail (unfinished block + partial last
 re-rendered on update(). Whole texts use the same split, so both paths give identical HTML.
 """
 import re
+import threading
 from collections import namedtuple
 
 import markdown
@@ -255,6 +256,19 @@ def _nest_lists(lines):
     return out
 
 
+_local = threading.local()
+
+
+def _markdown():
+    """This thread's Markdown instance: building one costs about a millisecond, and an
+    instance is not thread-safe. A convert() never yields (pure CPU), so greenlets sharing a
+    thread under gevent cannot interleave inside one either."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = _new_markdown()
+    return md
+
+
 def _new_markdown():
     md = markdown.Markdown(
         extensions=["fenced_code", "tables", "sane_lists"],
@@ -272,7 +286,6 @@ class IncrementalRenderer:
 
     def __init__(self):
         self.renders = 0  # markdown renders performed (benchmark counter)
-        self._md = _new_markdown()  # one per renderer: a Markdown instance is not thread-safe
         self._blocks = []  # html of finished blocks
         self._lines = []  # complete lines of the open block (fence content only, for a fence)
         self._fence = None  # _Fence of the open block when it is fenced code
@@ -346,9 +359,10 @@ class IncrementalRenderer:
         # A finished block usually has the source its tail last had: reuse that render.
         if source != self._last_source:
             self.renders += 1
-            self._md.reset()
+            md = _markdown()
+            md.reset()
             self._last_source = source
-            self._last_html = sanitize_html(self._md.convert(source))
+            self._last_html = sanitize_html(md.convert(source))
         return self._last_html
 
     def _tail_lines(self):
