@@ -1,7 +1,7 @@
 # Two commands for a new user: `make run` and `make test` (see README.md).
 PYTHON ?= python3
 
-.PHONY: run test bench
+.PHONY: run test bench screenshots
 
 run:
 	$(PYTHON) scripts/dev.py run
@@ -11,3 +11,6 @@ test:
 
 bench:
 	$(PYTHON) scripts/dev.py bench
+
+screenshots:
+	$(PYTHON) scripts/dev.py screenshots

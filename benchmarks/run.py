@@ -7,82 +7,47 @@ servers (subprocesses), one Odoo server (subprocess, threaded mode as `make run`
 import argparse
 import http.client
 import json
-import os
-import re
 import statistics
-import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import psycopg2
-import requests
+from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
-FAKE = HERE.parent / "tests" / "fake_llm.py"
+sys.path.insert(0, str(HERE.parent / "scripts"))
+from stack import Odoo, browser_page, start_fake, start_odoo, stop  # noqa: E402
+
+import browser  # noqa: E402
 
 
-def start_fake(*args):
-    proc = subprocess.Popen([sys.executable, str(FAKE), *args], stdout=subprocess.PIPE, text=True)
-    return proc, proc.stdout.readline().strip()
-
-
-def start_odoo(conf, db, port):
-    cmd = [sys.executable, "-m", "odoo", "-c", conf, "-d", db, "--db-filter", f"^{db}$",
-           "--http-port", str(port), "--workers", "0", "--max-cron-threads", "0", "--log-level", "warn"]
-    proc = subprocess.Popen(cmd)
-    for _ in range(120):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/web/login", timeout=30)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    proc.terminate()
-    sys.exit("Odoo did not start")
-
-
-class Odoo:
-    def __init__(self, base):
-        self.base = base
-        self.session = requests.Session()
-        page = self.session.get(base + "/web/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        self.session.post(base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token})
-        self.csrf = re.search(r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text).group(1)
-
-    def set_param(self, key, value):
-        self.session.post(self.base + "/web/dataset/call_kw", json={
-            "jsonrpc": "2.0", "method": "call", "params": {
-                "model": "ir.config_parameter", "method": "set_param",
-                "args": [f"ai_stream_chat.{key}", value], "kwargs": {}},
-        }).raise_for_status()
-
-    def cookie(self):
-        return "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
-
-
-def timed_stream(url, body, headers, is_first, is_last):
-    """POST and read the raw body: (seconds to the first piece of text, seconds to the end)."""
+def timed_stream(url, body, headers, is_first, is_last, is_early=None):
+    """POST and read the raw body: (seconds to the first piece of text, seconds to the end);
+    with is_early, (seconds to that mark, seconds to the text, seconds to the end)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     start = time.perf_counter()
     conn.request("POST", parts.path, body=body, headers=headers)
     response = conn.getresponse()
-    first = None
+    first = early = None
     buffer = b""
     while True:
         data = response.read1(65536)
         if not data:
             break
         buffer = buffer[-200:] + data
+        if is_early and early is None and is_early(buffer):
+            early = time.perf_counter() - start
         if first is None and is_first(buffer):
             first = time.perf_counter() - start
         if is_last(buffer):
             break
     total = time.perf_counter() - start
     conn.close()
-    return first, total
+    return (early, first, total) if is_early else (first, total)
 
 
 def direct(fake_url, n=1):
@@ -95,7 +60,28 @@ def relayed(odoo, n=1):
     body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
     return [timed_stream(odoo.base + "/ai/stream_chat", body, headers,
-                         lambda b: b"event: delta" in b, lambda b: b"event: done" in b) for _ in range(n)]
+                         lambda b: b"event: delta" in b, lambda b: b"event: done" in b,
+                         lambda b: b"event: start" in b)[1:] for _ in range(n)]
+
+
+def relayed_start(odoo, n):
+    """Seconds to the `start` event: Odoo's request, validation and row creation."""
+    body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
+    return [timed_stream(odoo.base + "/ai/stream_chat", body, headers,
+                         lambda b: b"event: delta" in b, lambda b: b"event: done" in b,
+                         lambda b: b"event: start" in b) for _ in range(n)]
+
+
+def long_answer(tokens):
+    """A markdown answer of about `tokens` words: headings, lists, tables, code."""
+    block = ("## Section {i}\n\nSome text with **bold**, `code` and a [link](https://example.com).\n\n"
+             "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint({i})\n```\n\n")
+    text, i = "", 0
+    while len(text.split(" ")) < tokens:
+        text += block.format(i=i)
+        i += 1
+    return [p + " " for p in text.split(" ")][:tokens]
 
 
 def render_cpu(tokens=20000, naive_budget=30.0):
@@ -104,13 +90,7 @@ def render_cpu(tokens=20000, naive_budget=30.0):
     odoo.addons.__path__.append(str(HERE.parent / ".build" / "addons"))  # set up by `make bench`
     from odoo.addons.ai_stream_chat.lib.render import IncrementalRenderer, render_markdown
 
-    block = ("## Section {i}\n\nSome text with **bold**, `code` and a [link](https://example.com).\n\n"
-             "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint({i})\n```\n\n")
-    text, i = "", 0
-    while len(text.split(" ")) < tokens:
-        text += block.format(i=i)
-        i += 1
-    pieces = [p + " " for p in text.split(" ")][:tokens]
+    pieces = long_answer(tokens)
     text = "".join(pieces)
     cpu = time.process_time
 
@@ -166,10 +146,14 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
+    answer_file = tempfile.NamedTemporaryFile("w", suffix=".md", delete=False)
+    answer_file.write("".join(long_answer(20000)))
+    answer_file.close()
+    long, long_url = start_fake("--reply-file", answer_file.name)
     fast, fast_url = start_fake("--chunks", "2000")
     small, small_url = start_fake("--chunks", "3")
     paced, paced_url = start_fake("--chunks", "400", "--delay", "0.025")
-    children = [fast, small, paced]
+    children = [long, fast, small, paced]
     rows = []
     try:
         odoo_proc = start_odoo(args.conf, args.db, args.port)
@@ -181,11 +165,16 @@ def main():
         odoo.set_param("api_url", small_url)
         relayed(odoo, 3), direct(small_url, 3)  # warm up
         d = [first for first, _ in direct(small_url, args.runs)]
-        r = [first for first, _ in relayed(odoo, args.runs)]
-        dm, rm = statistics.median(d) * 1000, statistics.median(r) * 1000
+        timings = relayed_start(odoo, args.runs)
+        dm = statistics.median(d) * 1000
+        sm = statistics.median(early for early, _, _ in timings) * 1000
+        rm = statistics.median(first for _, first, _ in timings) * 1000
+        relay = statistics.median((first - early) for early, first, _ in timings) * 1000
         rows.append(("Time to first delta, direct from the fake server (median of %d)" % args.runs, f"{dm:.2f} ms"))
         rows.append(("Time to first delta through Odoo (median of %d)" % args.runs, f"{rm:.2f} ms"))
-        rows.append(("Relay overhead (goal < 5 ms)", f"{rm - dm:.2f} ms"))
+        rows.append(("Overhead through Odoo, first delta (goal < 5 ms)", f"{rm - dm:.2f} ms"))
+        rows.append(("… of which the request until the `start` event (session, CSRF, 3 rows, commit)", f"{sm:.2f} ms"))
+        rows.append(("… of which `start` to first delta, minus direct", f"{relay - dm:.2f} ms"))
 
         odoo.set_param("api_url", fast_url)
         relayed(odoo, 1)
@@ -199,10 +188,15 @@ def main():
         _, seconds = relayed(odoo, 1)[0]
         writes = settled_updates(args.db) - before
         rows.append((f"Database writes for one {seconds:.1f} s answer of 400 chunks", f"{writes} UPDATEs (+1 INSERT)"))
+
+        odoo.set_param("api_url", long_url)
+        with sync_playwright() as playwright:
+            ui = browser.measure(playwright, odoo.base, browser_page)
+        rows.append(("Browser: 20,000-token answer streamed into the full-page chat", f"{ui['wall']:.1f} s, {ui['blocks']:,} blocks"))
+        rows.append(("Browser: scripting time during that answer (Chrome ScriptDuration)", f"{ui['script'] * 1000:.0f} ms (layout {ui['layout'] * 1000:.0f} ms)"))
+        rows.append(("Browser: longest frame during that answer", f"{ui['longest_frame_ms']:.0f} ms"))
     finally:
-        for proc in children:
-            proc.terminate()
-            proc.wait(20)
+        stop(children)
 
     full_once, per_chunk, throttled, naive, naive_done, tokens, chars = render_cpu()
     rows.append((f"CPU, one full render of the {tokens:,}-token answer ({chars:,} chars)", f"{full_once * 1000:.0f} ms"))

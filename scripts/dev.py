@@ -28,6 +28,7 @@ PY_DEPS = {
     "pytest_odoo": "pytest-odoo",
     "websocket": "websocket-client",
     "xllamacpp": "xllamacpp",
+    "playwright": "playwright",  # drives Debian's Chromium for screenshots and benchmarks
 }
 
 
@@ -196,8 +197,19 @@ def cmd_test(args):
     sys.exit(code)
 
 
+def cmd_screenshots(args):
+    prepare()
+    install_chromium()
+    drop_db(args.db)
+    install(args.db)
+    script = ROOT / "scripts" / "screenshots.py"
+    sys.exit(subprocess.run([sys.executable, str(script), "--conf", str(CONF), "--db", args.db],
+                            env=odoo_env()).returncode)
+
+
 def cmd_bench(args):
     prepare()
+    install_chromium()
     install(args.db)
     code = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--conf", str(CONF), "--db", args.db],
@@ -219,6 +231,9 @@ def main():
     bench = sub.add_parser("bench", help="measure the streaming path, print a table")
     bench.add_argument("--db", default=os.environ.get("BENCH_DB", f"{ADDON}_bench"))
     bench.set_defaults(func=cmd_bench)
+    shots = sub.add_parser("screenshots", help="docs/screenshot-*.png of the chat after streamed answers")
+    shots.add_argument("--db", default=os.environ.get("DEMO_DB", f"{ADDON}_demo"))
+    shots.set_defaults(func=cmd_screenshots)
     args = parser.parse_args()
     args.func(args)
 

@@ -8,3 +8,4 @@ from . import test_settings
 from . import test_stream
 from . import test_stream_access
 from . import test_stream_errors
+from . import test_tour

@@ -6,6 +6,7 @@
     fake.requests[-1]["json"]["messages"]
 """
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -162,8 +163,17 @@ class FakeLLM:
         self.release_event.set()
 
 
+def token_pieces(text):
+    """Split text roughly as a model's tokens arrive: words with their following spaces."""
+    return re.findall(r"\S+\s*|\s+", text)
+
+
 def main():
-    """Serve one scripted reply to every request, for benchmarks: fake_llm.py --chunks N."""
+    """Serve one scripted reply to every request (benchmarks, screenshots).
+
+    fake_llm.py --chunks N [--text T]   N times the piece T
+    fake_llm.py --reply-file F          the markdown of F, one word per chunk
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
@@ -171,9 +181,15 @@ def main():
     parser.add_argument("--chunks", type=int, default=100)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--text", default="tok ")
+    parser.add_argument("--reply-file")
     args = parser.parse_args()
     fake = FakeLLM(port=args.port)
-    reply = Reply(chunks=[args.text] * args.chunks, delay=args.delay, usage=(10, args.chunks))
+    if args.reply_file:
+        with open(args.reply_file, encoding="utf-8") as f:
+            chunks = token_pieces(f.read())
+    else:
+        chunks = [args.text] * args.chunks
+    reply = Reply(chunks=chunks, delay=args.delay, usage=(42, len(chunks)))
     fake.next_reply = lambda: reply
     print(fake.url, flush=True)
     fake._server.serve_forever()

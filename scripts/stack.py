@@ -1,0 +1,77 @@
+"""A throwaway stack on this machine for benchmarks and screenshots: fake upstreams and an Odoo
+server as child processes, and an admin session (requests) or browser login (Playwright)."""
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE = ROOT / "tests" / "fake_llm.py"
+
+
+def start_fake(*args):
+    """A fake OpenAI-compatible server (see tests/fake_llm.py main): (process, base URL)."""
+    proc = subprocess.Popen([sys.executable, str(FAKE), *args], stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def start_odoo(conf, db, port):
+    cmd = [sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "--db-filter", f"^{db}$",
+           "--http-port", str(port), "--workers", "0", "--max-cron-threads", "0", "--log-level", "warn"]
+    proc = subprocess.Popen(cmd)
+    for _ in range(120):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/web/login", timeout=30)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    proc.terminate()
+    sys.exit("Odoo did not start")
+
+
+def stop(procs):
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait(20)
+
+
+class Odoo:
+    """An admin session on a running server."""
+
+    def __init__(self, base):
+        self.base = base
+        self.session = requests.Session()
+        page = self.session.get(base + "/web/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        self.session.post(base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token})
+        self.csrf = re.search(r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text).group(1)
+
+    def set_param(self, key, value):
+        self.session.post(self.base + "/web/dataset/call_kw", json={
+            "jsonrpc": "2.0", "method": "call", "params": {
+                "model": "ir.config_parameter", "method": "set_param",
+                "args": [f"ai_stream_chat.{key}", value], "kwargs": {}},
+        }).raise_for_status()
+
+    def cookie(self):
+        return "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
+
+
+def browser_page(playwright, base, width=1440, height=900):
+    """Headless Debian Chromium, logged in as admin."""
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"],
+    )
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(base + "/web/login")
+    page.fill("input[name=login]", "admin")
+    page.fill("input[name=password]", "admin")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/odoo**")
+    return browser, page
