@@ -80,66 +80,70 @@ class AiChatConversation(models.Model):
         Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
         """
         settings = self._get_chat_settings()
-        text = (message or "").strip()
-        if len(text) > settings.max_message_chars:
-            raise BadRequest(self.env._(
-                "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
-            ))
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
             raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
         question, old_answer = self._stream_retry_target(conversation, retry_of)
-        text = text or (question.content or "").strip()
+        text = (message or "").strip() or (question.content or "").strip()
         if not text:
             raise BadRequest(self.env._("The message is empty."))
+        if len(text) > settings.max_message_chars:
+            raise BadRequest(self.env._(
+                "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
+            ))
         self._check_stream_quota(settings)
 
-        if not conversation:
-            conversation = self.create({"name": self._title_from(text)})
-        Message = self.env["ai.chat.message"]
-        earlier = conversation.message_ids.filtered(lambda m: m.role != "system")
+        conversation = conversation or self.create({"name": self._title_from(text)})
+        history = conversation.message_ids.filtered(lambda m: m.role != "system")
         if question:
-            earlier = earlier.filtered(lambda m: m.id < question.id)
+            history = history.filtered(lambda m: m.id < question.id)
             old_answer.unlink()
             if text != question.content:
                 question.write({"content": text, "content_html": render_markdown(text)})
         else:
-            question = Message.create({
+            question = self.env["ai.chat.message"].create({
                 "conversation_id": conversation.id,
                 "role": "user",
                 "content": text,
                 "content_html": render_markdown(text),
             })
-        history = [(m.role, m.content) for m in earlier]
-        answer = Message.create({
+        answer = self.env["ai.chat.message"].create({
             "conversation_id": conversation.id,
             "role": "assistant",
             "state": "streaming",
             "llm_model": llm_model,
         })
         conversation.write({"llm_model": llm_model, "last_message_at": fields.Datetime.now()})
+        messages = build_messages(
+            settings.system_prompt,
+            [(m.role, m.content) for m in history] + [("user", text)],
+            settings.history_chars,
+        )
+        return self._stream_relay(settings, question, answer, messages)
 
-        messages = build_messages(settings.system_prompt, history + [("user", text)],
-                                  settings.history_chars)
+    @api.model
+    def _stream_relay(self, settings, question, answer, messages):
+        """The generator for `answer`; it reads nothing from this environment once running."""
         upstream = UpstreamConfig(
             base_url=settings.api_url,
             api_key=settings.api_key,
-            llm_model=llm_model,
+            llm_model=answer.llm_model,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             timeout=settings.timeout,
         )
         job = {
-            "conversation_id": conversation.id,
+            "conversation_id": answer.conversation_id.id,
             "message_id": answer.id,
             "user_message_id": question.id,
-            "llm_model": llm_model,
+            "llm_model": answer.llm_model,
             "deadline": time.monotonic() + self._stream_seconds(settings),
             "max_answer_chars": MAX_ANSWER_CHARS,
             "error_messages": self._stream_error_messages(),
         }
-        return relay.Relay(job, ChatStream(upstream, messages), Message._make_stream_saver(answer.id))
+        saver = self.env["ai.chat.message"]._make_stream_saver(answer.id)
+        return relay.Relay(job, ChatStream(upstream, messages), saver)
 
     @api.model
     def _stream_conversation(self, conversation_id):
