@@ -9,7 +9,10 @@
     "author": "ai_stream_chat authors",
     "license": "LGPL-3",
     "depends": ["base", "base_setup", "web"],
-    "external_dependencies": {"python": ["openai", "markdown"]},
+    "external_dependencies": {
+        # openai and markdown are ours; the others ship with Odoo and read attached documents.
+        "python": ["openai", "markdown", "PyPDF2", "openpyxl", "xlrd", "chardet", "lxml"],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/ai_chat_security.xml",
