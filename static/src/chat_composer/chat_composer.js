@@ -1,0 +1,67 @@
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import { Component, useEffect, useState } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { useForwardRefToParent } from "@web/core/utils/hooks";
+
+/** From this share of the length limit on, the composer shows a character counter. */
+const COUNTER_FROM = 0.8;
+
+/** The message box: Enter sends, Shift+Enter adds a line; Stop while an answer streams. */
+export class ChatComposer extends Component {
+    static template = "ai_stream_chat.ChatComposer";
+    static props = {
+        model: Object, // ChatModel
+        textareaRef: { type: Function, optional: true }, // lets the parent focus the textarea
+    };
+
+    setup() {
+        this.chat = useState(this.props.model.state);
+        this.textareaRef = useForwardRefToParent("textareaRef");
+        // Grow with the text, up to the CSS max-height (then it scrolls).
+        useEffect(
+            (el) => {
+                if (el) {
+                    el.style.height = "auto";
+                    el.style.height = `${el.scrollHeight}px`;
+                }
+            },
+            () => [this.textareaRef.el, this.chat.draft]
+        );
+    }
+
+    get placeholder() {
+        return this.chat.isStreaming ? _t("The answer is on its way…") : _t("Ask anything…");
+    }
+
+    get showCounter() {
+        const max = this.chat.config.max_message_chars;
+        return Boolean(max) && this.chat.draftLength >= max * COUNTER_FROM;
+    }
+
+    get counterText() {
+        return _t("%(length)s / %(max)s characters", {
+            length: this.chat.draftLength,
+            max: this.chat.config.max_message_chars,
+        });
+    }
+
+    onKeydown(ev) {
+        if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+            ev.preventDefault();
+            this.send();
+        }
+    }
+
+    send() {
+        if (this.chat.canSend) {
+            this.props.model.send();
+            // The Send button turns into Stop: keep the focus where the next message goes.
+            this.textareaRef.el?.focus();
+        }
+    }
+
+    stop() {
+        this.props.model.stop();
+        this.textareaRef.el?.focus();
+    }
+}

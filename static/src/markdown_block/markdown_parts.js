@@ -1,0 +1,90 @@
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+/* global DOMPurify */
+/**
+ * Server HTML of an answer -> parts to render: sanitized markup, and fenced code as plain text.
+ *
+ * The server already sanitizes strictly (lib/render.py); this is the second line of defense
+ * and keeps the same policy: the same few tags, no images (a remote image can leak data
+ * through its URL), only http(s)/mailto links, which open in a new tab.
+ */
+import { markup } from "@odoo/owl";
+
+const PURIFY_CONFIG = {
+    ALLOWED_TAGS: [
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol",
+        "li", "dl", "dt", "dd", "strong", "b", "em", "i", "u", "s", "del", "ins", "kbd", "samp",
+        "sub", "sup", "mark", "small", "table", "caption", "thead", "tbody", "tfoot", "tr", "th",
+        "td", "code", "a", "span",
+    ],
+    ALLOWED_ATTR: ["href", "title", "class", "start", "align"],
+    ALLOWED_URI_REGEXP: /^(?:https?|mailto):/i,
+    RETURN_DOM_FRAGMENT: true,
+};
+export const IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed";
+const LANGUAGE_RE = /^language-([\w#+.-]+)$/;
+
+/**
+ * @typedef {{type: "html", html: import("@odoo/owl").Markup}} HtmlPart
+ * @typedef {{type: "code", language: string, text: string}} CodePart
+ */
+
+/**
+ * @param {string} html
+ * @returns {(HtmlPart|CodePart)[]}
+ */
+export function toParts(html) {
+    const fragment = DOMPurify.sanitize(html, PURIFY_CONFIG);
+    const parts = [];
+    let holder = null;
+    for (const node of [...fragment.childNodes]) {
+        if (node.nodeName === "PRE") {
+            holder = null;
+            parts.push(codePart(node));
+        } else {
+            if (!holder) {
+                holder = document.createElement("div");
+                parts.push({ type: "html", holder });
+            }
+            holder.append(node);
+        }
+    }
+    return parts.map((part) => (part.type === "html" ? htmlPart(part.holder) : part));
+}
+
+/**
+ * @param {HTMLPreElement} pre
+ * @returns {CodePart}
+ */
+function codePart(pre) {
+    const classes = pre.querySelector("code")?.classList || [];
+    const language = [...classes].map((c) => c.match(LANGUAGE_RE)?.[1]).find(Boolean);
+    return { type: "code", language: language || "", text: pre.textContent };
+}
+
+/**
+ * @param {HTMLElement} holder
+ * @returns {HtmlPart}
+ */
+function htmlPart(holder) {
+    for (const el of holder.querySelectorAll("[class]")) {
+        // Classes could restyle the web client; keep only the marker the server puts.
+        const keep = el.tagName === "SPAN" && el.classList.contains(IMAGE_REMOVED_CLASS);
+        if (keep) {
+            el.className = IMAGE_REMOVED_CLASS;
+        } else {
+            el.removeAttribute("class");
+        }
+    }
+    for (const link of holder.querySelectorAll("a[href]")) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+    }
+    for (const table of holder.querySelectorAll("table")) {
+        // Wide tables scroll on their own instead of widening the conversation.
+        const wrapper = document.createElement("div");
+        wrapper.className = "o_ai_stream_chat_table";
+        table.replaceWith(wrapper);
+        wrapper.append(table);
+    }
+    return { type: "html", html: markup(holder.innerHTML) };
+}
