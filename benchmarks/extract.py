@@ -17,7 +17,8 @@ import openpyxl
 from reportlab.pdfgen import canvas
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = REPO / ".build" / "addons"
+sys.path.insert(0, str(REPO / "scripts"))
+from stack import ADDONS  # noqa: E402
 RUNS = 3
 
 

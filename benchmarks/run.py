@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "scripts"))
-from stack import Odoo, browser_page, start_fake, start_odoo, stop  # noqa: E402
+from stack import ADDONS, Odoo, browser_page, start_fake, start_odoo, stop  # noqa: E402
 
 import browser  # noqa: E402
 
@@ -87,7 +87,7 @@ def long_answer(tokens):
 def render_cpu(tokens=20000, naive_budget=30.0):
     import odoo.addons
 
-    odoo.addons.__path__.append(str(HERE.parent / ".build" / "addons"))  # set up by `make bench`
+    odoo.addons.__path__.append(str(ADDONS))  # set up by `make bench`
     from odoo.addons.ai_stream_chat.lib.render import IncrementalRenderer, render_markdown
 
     pieces = long_answer(tokens)

@@ -181,7 +181,8 @@ class AiChatConversation(models.Model):
         # Serialize this user's stream starts across workers until the transaction ends, so
         # two simultaneous requests cannot both see a free slot.
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
-        since = fields.Datetime.subtract(fields.Datetime.now(), seconds=settings.max_stream_seconds)
+        # The database clock, as create_date has it.
+        since = fields.Datetime.subtract(self.env.cr.now(), seconds=settings.max_stream_seconds)
         running = self.env["ai.chat.message"].search_count([
             ("user_id", "=", self.env.uid),
             ("state", "=", "streaming"),

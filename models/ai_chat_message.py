@@ -108,8 +108,8 @@ class AiChatMessage(models.Model):
     def _cron_mark_interrupted(self):
         """A worker killed mid-stream never runs its cleanup: close its rows here."""
         settings = self.env["ai.chat.conversation"]._get_chat_settings()
-        limit = fields.Datetime.subtract(
-            fields.Datetime.now(), seconds=settings.max_stream_seconds + 60
+        limit = fields.Datetime.subtract(  # the database clock, as create_date has it
+            self.env.cr.now(), seconds=settings.max_stream_seconds + 60
         )
         stale = self.search([("state", "=", "streaming"), ("create_date", "<", limit)])
         stale.write({"state": "interrupted"})

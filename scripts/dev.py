@@ -13,10 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / ".build"
-ADDONS = BUILD / "addons"
-CONF = BUILD / "odoo.conf"
+from stack import ADDONS, BUILD, CONF, ROOT
+
 ADDON = "ai_stream_chat"
 LOCAL_LLM_PORT = int(os.environ.get("LOCAL_LLM_PORT", "8090"))
 LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"

@@ -1,5 +1,7 @@
 """A throwaway stack on this machine for benchmarks and screenshots: fake upstreams and an Odoo
 server as child processes, and an admin session (requests) or browser login (Playwright)."""
+import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +12,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = ROOT / "tests" / "fake_llm.py"
+# Generated files live outside the clone: Odoo finds the addon through a symlink named after it,
+# and a symlink inside the addon would make Odoo's file walks (e.g. translation export) loop.
+BUILD = Path(os.environ.get("AI_STREAM_CHAT_BUILD") or Path.home() / ".cache" / "ai_stream_chat"
+             / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12])
+ADDONS = BUILD / "addons"
+CONF = BUILD / "odoo.conf"
 
 
 def start_fake(*args):
