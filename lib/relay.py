@@ -20,6 +20,7 @@ PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
 SAVE_INTERVAL = 0.25  # seconds between writes of the growing answer
 RENDER_INTERVAL = 0.08  # seconds between renders of the open tail block
 MAX_BATCH = 512  # queued upstream events merged into one write to the client
+MAX_ANSWER_CHARS = 200_000  # a runaway model must not fill the database: answers are cut here
 
 # Error codes of our own, next to UpstreamError's.
 DEADLINE, TOO_LONG, DELETED, INTERNAL, CUT = "deadline", "too_long", "deleted", "internal", "cut"

@@ -5,7 +5,7 @@ from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
 
 import odoo
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import config
 
 from ..lib import relay
@@ -15,8 +15,7 @@ from ..lib.settings import ChatSettings
 from ..lib.upstream import ChatStream, UpstreamConfig
 
 TITLE_CHARS = 60
-# A runaway model must not fill the database: answers are cut here.
-MAX_ANSWER_CHARS = 200_000
+NAME_MAX_CHARS = 200  # a title typed by a person; the composer's limits do not cover renames
 # A stream ends itself this long before Odoo would kill the request (threaded/prefork).
 TIME_LIMIT_MARGIN = 5
 
@@ -34,6 +33,14 @@ class AiChatConversation(models.Model):
     message_ids = fields.One2many("ai.chat.message", "conversation_id")
     llm_model = fields.Char(string="Model", help="The model of the latest answer.")
     last_message_at = fields.Datetime(default=fields.Datetime.now, index=True)
+
+    @api.constrains("name")
+    def _check_name_length(self):
+        for conversation in self:
+            if len(conversation.name or "") > NAME_MAX_CHARS:
+                raise ValidationError(self.env._(
+                    "A conversation title has at most %(limit)s characters.", limit=NAME_MAX_CHARS
+                ))
 
     # -- settings ------------------------------------------------------------------------
 
@@ -60,7 +67,7 @@ class AiChatConversation(models.Model):
         search = (search or "").strip()[:200]
         if search:
             domain += ["|", ("name", "ilike", search), ("message_ids.content", "ilike", search)]
-        conversations = self.search(domain, limit=min(int(limit), 200), offset=int(offset))
+        conversations = self.search(domain, limit=min(max(int(limit), 1), 200), offset=max(int(offset), 0))
         return conversations.read(["name", "last_message_at", "llm_model"])
 
     def chat_messages(self):
@@ -139,7 +146,7 @@ class AiChatConversation(models.Model):
             "user_message_id": question.id,
             "llm_model": answer.llm_model,
             "deadline": time.monotonic() + self._stream_seconds(settings),
-            "max_answer_chars": MAX_ANSWER_CHARS,
+            "max_answer_chars": relay.MAX_ANSWER_CHARS,
             "error_messages": self._stream_error_messages(),
         }
         saver = self.env["ai.chat.message"]._make_stream_saver(answer.id)

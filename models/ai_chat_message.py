@@ -2,9 +2,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import MissingError
+from odoo.exceptions import MissingError, ValidationError
 from odoo.modules.registry import Registry
 
+from ..lib.relay import MAX_ANSWER_CHARS
 from ..lib.render import render_markdown, sanitize_html
 
 _logger = logging.getLogger(__name__)
@@ -46,6 +47,14 @@ class AiChatMessage(models.Model):
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
+
+    @api.constrains("content", "reasoning")
+    def _check_text_length(self):
+        # The stream cuts answers well below this; it bounds what a client could write directly.
+        limit = 2 * MAX_ANSWER_CHARS
+        for message in self:
+            if max(len(message.content or ""), len(message.reasoning or "")) > limit:
+                raise ValidationError(self.env._("A message has at most %(limit)s characters.", limit=limit))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import AiStreamChatCase
@@ -65,3 +65,14 @@ class TestChatApi(AiStreamChatCase):
         config = Conversation.chat_config()
         self.assertEqual(config, {"models": ["fake-model", "other-model"], "default_model": "fake-model",
                                   "max_message_chars": 32000})
+
+    def test_sizes_written_directly_are_bounded(self):
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        conversation = Conversation.create({"name": "ok"})
+        with self.assertRaises(ValidationError):
+            conversation.write({"name": "x" * 201})
+        with self.assertRaises(ValidationError):
+            self.env["ai.chat.message"].with_user(self.user_a).create({
+                "conversation_id": conversation.id, "role": "user", "content": "x" * 400_001,
+            })
+        self.assertEqual(Conversation.chat_list(limit=-5, offset=-3)[0]["name"], "ok")
