@@ -281,6 +281,24 @@ def _new_markdown():
     return md
 
 
+_CODE_SPAN_RE = re.compile(r"`[^`]*`")
+
+
+def _close_open_marks(lines):
+    """The open block's lines with an unbalanced ` or ** closed at the end (tail only)."""
+    text = "".join(lines)
+    if text.count("`") % 2:
+        closing = "`"
+    elif _CODE_SPAN_RE.sub("", text).count("**") % 2:
+        closing = "**"
+    else:
+        return lines
+    last = lines[-1]
+    # Before the line break, so the mark closes inside the last line.
+    stripped = last.rstrip("\n")
+    return lines[:-1] + [stripped + closing + last[len(stripped):]]
+
+
 class IncrementalRenderer:
     """Feed text pieces, ask for changed blocks with update(), end with finish()."""
 
@@ -379,8 +397,11 @@ class IncrementalRenderer:
 
     def _tail_html(self):
         lines = self._tail_lines()
-        # An unclosed fence renders as if closed, so streaming code already shows as code.
-        return None if lines is None else self._render(lines, self._fence)
+        if lines is None:
+            return None
+        # An unclosed fence renders as if closed, so streaming code already shows as code;
+        # likewise `**bold` or `code` still being typed, rather than flashing their marks.
+        return self._render(lines if self._fence else _close_open_marks(lines), self._fence)
 
     def update(self) -> dict | None:
         tail = self._tail_html()

@@ -377,3 +377,16 @@ class TestSanitize(BaseCase):
                 self.assertEqual(render.sanitize_html(once), once)
                 rendered = render.render_markdown(source)
                 self.assertEqual(render.sanitize_html(rendered), rendered)
+
+
+class TestOpenMarksInTail(BaseCase):
+    def test_bold_and_code_being_typed_show_closed_until_the_end(self):
+        renderer = render.IncrementalRenderer()
+        renderer.feed("Some **bol")
+        self.assertIn("<strong>bol</strong>", renderer.update()["blocks"][-1])
+        renderer.feed("d** and `co")
+        self.assertIn("<code>co</code>", renderer.update()["blocks"][-1])
+        renderer.feed("de` done")
+        self.assertEqual(renderer.finish(), "<p>Some <strong>bold</strong> and <code>code</code> done</p>")
+        # A text that really ends unclosed keeps its marks once finished.
+        self.assertEqual(render.render_markdown("Some **bol"), "<p>Some **bol</p>")
