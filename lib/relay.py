@@ -83,9 +83,7 @@ class Relay:
             })
             yield from self._relay()
             yield self._finalize("error" if self.error else "done")
-        except GeneratorExit:  # the client went away: never yield from here
-            raise
-        except Exception:
+        except Exception:  # not GeneratorExit (client gone): nothing may be yielded for that
             _logger.exception("Stream relay failed for message %s", job["message_id"])
             self.error = self.error or (INTERNAL, "")
             yield self._finalize("error")

@@ -79,7 +79,8 @@ class AiChatConversation(models.Model):
     # -- streaming -----------------------------------------------------------------------
 
     @api.model
-    def _stream_prepare(self, message, conversation_id=None, llm_model=None, retry_of=None):
+    def _stream_prepare(self, message, conversation_id=None, llm_model=None, retry_of=None,
+                        attachment_ids=None):
         """Validate a chat request, create its rows and return the SSE body (a Relay).
 
         retry_of: id of the conversation's last answer, to answer its question again (Retry,
@@ -87,6 +88,9 @@ class AiChatConversation(models.Model):
         Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
         """
         settings = self._get_chat_settings()
+        if (attachment_ids or "").strip():
+            # Refused rather than silently dropped until documents are supported (issue 4).
+            raise BadRequest(self.env._("Attachments are not supported yet."))
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
             raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
