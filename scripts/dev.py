@@ -179,7 +179,8 @@ def cmd_run(args):
 
 
 def cmd_test(args):
-    prepare(http_port=8069)
+    # Another port lets two checkouts run their suites side by side.
+    prepare(http_port=int(os.environ.get("TEST_HTTP_PORT", 8069)))
     install_chromium()
     drop_db(args.db)
     install(args.db)
