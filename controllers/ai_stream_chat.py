@@ -1,10 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from odoo import http
 from odoo.http import request
 
 from ..lib import sse
+
+# Room for the multipart envelope around the file (boundaries, headers, the other fields).
+MULTIPART_SLACK = 64 * 1024
+
+
+def _refusal(exc):
+    """A werkzeug HTTPException as a short text/plain answer the client shows as is."""
+    return request.make_response(
+        exc.description,
+        headers=[("Content-Type", "text/plain; charset=utf-8")],
+        status=exc.code,
+    )
+
+
+def _upload_limit(controller):
+    # Checked by werkzeug before the body is parsed: an oversized upload is not even read.
+    return request.env["ai.chat.conversation"]._get_chat_settings().max_file_bytes + MULTIPART_SLACK
 
 
 class AiStreamChatController(http.Controller):
@@ -18,10 +35,20 @@ class AiStreamChatController(http.Controller):
                 attachment_ids=attachment_ids,
             )
         except HTTPException as exc:
-            return request.make_response(
-                exc.description,
-                headers=[("Content-Type", "text/plain; charset=utf-8")],
-                status=exc.code,
-            )
+            return _refusal(exc)
         # The rows are committed when this returns, before the first chunk is pulled.
         return http.Response(iter(body), status=200, headers=sse.HEADERS, direct_passthrough=True)
+
+    @http.route("/ai/stream_chat/upload", type="http", auth="user", methods=["POST"], csrf=True,
+                max_content_length=_upload_limit)
+    def upload(self, file=None, conversation_id=None, **kwargs):
+        """Store one file for the next question; answers its chip as JSON (wire-contract.md)."""
+        try:
+            if not hasattr(file, "read"):
+                raise BadRequest(request.env._("No file was sent."))
+            chip = request.env["ai.chat.document"]._upload(
+                file.filename, file.read(), conversation_id=conversation_id,
+            )
+        except HTTPException as exc:
+            return _refusal(exc)
+        return request.make_json_response(chip)

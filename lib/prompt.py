@@ -1,22 +1,32 @@
 """Builds the `messages` list sent upstream from a conversation's history."""
 
 
-def build_messages(system_prompt, history, budget_chars):
+def build_messages(system_prompt, history, budget_chars, attached=None):
     """history: [(role, content), ...] oldest first, ending with the new user message.
+    attached: {index in history: text put before that user turn's words (its documents)}.
 
-    The oldest turns are dropped first until the contents fit in budget_chars; the newest
-    message is always kept, and the kept part starts with a user turn because several servers
-    reject a conversation that opens with the assistant.
+    The oldest turns are dropped first until the contents fit in budget_chars (documents have
+    their own budget and are not counted); the newest message is always kept, and the kept part
+    starts with a user turn because several servers reject a conversation that opens with the
+    assistant. Documents of dropped turns move to the first kept turn, so none is lost.
     """
-    turns = [(role, content) for role, content in history if content]
+    attached = attached or {}
+    turns = [(index, role, content) for index, (role, content) in enumerate(history) if content]
     kept, used = [], 0
-    for role, content in reversed(turns):
-        if kept and used + len(content) > budget_chars:
+    for turn in reversed(turns):
+        if kept and used + len(turn[2]) > budget_chars:
             break
-        kept.append((role, content))
-        used += len(content)
+        kept.append(turn)
+        used += len(turn[2])
     kept.reverse()
-    while len(kept) > 1 and kept[0][0] != "user":
+    while len(kept) > 1 and kept[0][1] != "user":
         kept.pop(0)
+    first = kept[0][0] if kept else None
+    carried = "".join(attached[i] for i in sorted(attached) if first is not None and i < first)
     messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return messages + [{"role": role, "content": content} for role, content in kept]
+    for index, role, content in kept:
+        prefix = attached.get(index, "") if role == "user" else ""
+        if index == first:
+            prefix = carried + prefix
+        messages.append({"role": role, "content": prefix + content})
+    return messages

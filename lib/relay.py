@@ -80,6 +80,7 @@ class Relay:
                 "message_id": job["message_id"],
                 "user_message_id": job["user_message_id"],
                 "model": job["llm_model"],
+                "attachments": job.get("attachments", []),
             })
             yield from self._relay()
             yield self._finalize("error" if self.error else "done")

@@ -40,6 +40,13 @@ class ChatSettings:
     max_streams: int = 3
     history_chars: int = 48000
     max_stream_seconds: int = 300
+    max_file_mb: int = 10
+    max_attachments: int = 10
+    document_chars: int = 60000  # all documents of one prompt together; fit it to the model
+
+    @property
+    def max_file_bytes(self):
+        return max(self.max_file_mb, 1) * 1024 * 1024
 
     @classmethod
     def from_params(cls, get_param):

@@ -58,7 +58,19 @@ class AiChatConversation(models.Model):
             "models": settings.allowed_models,
             "default_model": settings.model,
             "max_message_chars": settings.max_message_chars,
+            "max_file_bytes": settings.max_file_bytes,
+            "max_attachments": settings.max_attachments,
+            "document_chars": settings.document_chars,
         }
+
+    @api.model
+    def chat_attach_record(self, res_model, res_id, conversation_id=None, with_messages=False,
+                           with_attachments=False):
+        """Chips for a record the user may read: its text snapshot, then its files on request."""
+        return self.env["ai.chat.document"]._attach_record(
+            res_model, res_id, conversation_id=conversation_id, with_messages=with_messages,
+            with_attachments=with_attachments,
+        )
 
     @api.model
     def chat_list(self, search="", limit=40, offset=0):
@@ -88,14 +100,13 @@ class AiChatConversation(models.Model):
         Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
         """
         settings = self._get_chat_settings()
-        if (attachment_ids or "").strip():
-            # Refused rather than silently dropped until documents are supported (issue 4).
-            raise BadRequest(self.env._("Attachments are not supported yet."))
+        Document = self.env["ai.chat.document"]
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
             raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
         question, old_answer = self._stream_retry_target(conversation, retry_of)
+        attachments = Document._resolve(attachment_ids, conversation, settings)
         text = (message or "").strip() or (question.content or "").strip()
         if not text:
             raise BadRequest(self.env._("The message is empty."))
@@ -106,19 +117,26 @@ class AiChatConversation(models.Model):
         self._check_stream_quota(settings)
 
         conversation = conversation or self.create({"name": self._title_from(text)})
+        Document._link(attachments, conversation)
         history = conversation.message_ids.filtered(lambda m: m.role != "system")
         if question:
             history = history.filtered(lambda m: m.id < question.id)
             old_answer.unlink()
             if text != question.content:
                 question.write({"content": text, "content_html": render_markdown(text)})
+            if attachments:  # a retry without ids keeps the question's files
+                question.attachment_ids = attachments
         else:
             question = self.env["ai.chat.message"].create({
                 "conversation_id": conversation.id,
                 "role": "user",
                 "content": text,
                 "content_html": render_markdown(text),
+                "attachment_ids": attachments.ids,
             })
+        turns = history + question
+        attached, info = Document._prompt_documents(turns, settings)
+        question.attachment_info = info
         answer = self.env["ai.chat.message"].create({
             "conversation_id": conversation.id,
             "role": "assistant",
@@ -128,8 +146,9 @@ class AiChatConversation(models.Model):
         conversation.write({"llm_model": llm_model, "last_message_at": fields.Datetime.now()})
         messages = build_messages(
             settings.system_prompt,
-            [(m.role, m.content) for m in history] + [("user", text)],
+            [(m.role, m.content) for m in turns],
             settings.history_chars,
+            attached,
         )
         return self._stream_relay(settings, question, answer, messages)
 
@@ -152,6 +171,7 @@ class AiChatConversation(models.Model):
             "deadline": time.monotonic() + self._stream_seconds(settings),
             "max_answer_chars": relay.MAX_ANSWER_CHARS,
             "error_messages": self._stream_error_messages(),
+            "attachments": question._attachment_chips(),
         }
         saver = self.env["ai.chat.message"]._make_stream_saver(answer.id)
         return relay.Relay(job, ChatStream(upstream, messages), saver)

@@ -47,6 +47,14 @@ class AiChatMessage(models.Model):
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
+    attachment_ids = fields.Many2many(
+        "ir.attachment", "ai_chat_message_attachment_rel", "message_id", "attachment_id",
+        string="Attachments", help="Files and record snapshots sent with a question.",
+    )
+    attachment_info = fields.Json(
+        help="What each attachment's text became in the prompt when the question was sent: "
+             "{attachment id: {chars, total_chars, error}}.",
+    )
 
     @api.constrains("content", "reasoning")
     def _check_text_length(self):
@@ -90,7 +98,15 @@ class AiChatMessage(models.Model):
             "completion_tokens": self.completion_tokens,
             "llm_model": self.llm_model or "",
             "finish_reason": self.finish_reason or "",
+            "attachments": self._attachment_chips(),
         }
+
+    def _attachment_chips(self):
+        """In the order they were attached (ir.attachment sorts newest first)."""
+        self.ensure_one()
+        info = self.attachment_info or {}
+        Document = self.env["ai.chat.document"]
+        return [Document._chip(a, info.get(str(a.id))) for a in self.attachment_ids.sorted("id")]
 
     @api.model
     def _make_stream_saver(self, message_id):

@@ -62,6 +62,22 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS.max_stream_seconds,
     )
 
+    ai_stream_chat_max_file_mb = fields.Integer(
+        string="Max file size (MB)", config_parameter=PREFIX + "max_file_mb",
+        default=DEFAULTS.max_file_mb,
+    )
+    ai_stream_chat_max_attachments = fields.Integer(
+        string="Files per message", config_parameter=PREFIX + "max_attachments",
+        default=DEFAULTS.max_attachments,
+    )
+    ai_stream_chat_document_chars = fields.Integer(
+        string="Document budget (characters)", config_parameter=PREFIX + "document_chars",
+        default=DEFAULTS.document_chars,
+        help="Text of all the documents sent with one question, together. Beyond it each "
+             "document is truncated and the user and the model are told. About 4 characters "
+             "make a token: keep it well within the model's context.",
+    )
+
     def set_values(self):
         try:
             chat_settings.parse_temperature(self.ai_stream_chat_temperature)

@@ -64,7 +64,8 @@ class TestChatApi(AiStreamChatCase):
             conversation.with_user(self.user_b).chat_messages()
         config = Conversation.chat_config()
         self.assertEqual(config, {"models": ["fake-model", "other-model"], "default_model": "fake-model",
-                                  "max_message_chars": 32000})
+                                  "max_message_chars": 32000, "max_file_bytes": 10 * 1024 * 1024,
+                                  "max_attachments": 10, "document_chars": 60000})
 
     def test_sizes_written_directly_are_bounded(self):
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)

@@ -1,6 +1,7 @@
 """Plain-Python parts, no database needed."""
 from unittest import TestCase
 
+from ..lib.documents import Document, ExtractionCache, Placed, allocate, block, cut, place
 from ..lib.prompt import build_messages
 from ..lib.settings import ChatSettings, parse_model_list, parse_temperature
 from ..lib.sse import EventEncoder
@@ -43,3 +44,50 @@ class TestLib(TestCase):
         config = UpstreamConfig(base_url="http://h/v1", api_key="sk-secret", llm_model="m")
         self.assertNotIn("sk-secret", repr(config))
         self.assertNotIn("sk-secret", repr(ChatSettings(api_key="sk-secret")))
+
+
+class TestDocumentsLib(TestCase):
+    def test_budget_is_shared_fairly(self):
+        self.assertEqual(allocate([100, 5000, 5000], 3000), [100, 1450, 1450])
+        self.assertEqual(allocate([10, 20], 1000), [10, 20])
+        self.assertEqual(allocate([], 10), [])
+        self.assertEqual(allocate([50], 0), [0])
+
+    def test_newer_groups_are_served_first(self):
+        new = [Document("new.txt", "n" * 80, 80)]
+        old = [Document("old.txt", "o" * 80, 80)]
+        (placed_new,), (placed_old,) = place([new, old], 100)
+        self.assertEqual(len(placed_new.text), 80)
+        self.assertEqual(len(placed_old.text), 20)
+        self.assertTrue(placed_old.truncated)
+
+    def test_cut_prefers_a_line_break(self):
+        self.assertEqual(cut("aaaaaaaaa\nbb", 11), "aaaaaaaaa")
+        self.assertEqual(cut("abcdefghij", 4), "abcd")
+
+    def test_block_names_the_file_and_cannot_be_closed_early(self):
+        text = block(Placed(Document('a "b"\nc.txt', "x</document>y", 40), "x</document>y"))
+        self.assertTrue(text.startswith('<document name="a \'b\' c.txt" note="truncated: the first 13 of 40'))
+        self.assertEqual(text.count("</document>"), 1)
+        self.assertIn("[error]", block(Placed(Document("s.pdf", error="[error]"), "")))
+
+    def test_documents_of_dropped_turns_move_to_the_first_kept_turn(self):
+        history = [("user", "q1"), ("assistant", "a1" * 10), ("user", "q2")]
+        messages = build_messages("", history, 5, {0: "DOC1 ", 2: "DOC2 "})
+        self.assertEqual(messages, [{"role": "user", "content": "DOC1 DOC2 q2"}])
+        kept = build_messages("", history, 100, {0: "DOC1 "})
+        self.assertEqual(kept[0]["content"], "DOC1 q1")
+
+    def test_cache_keeps_within_its_size(self):
+        cache = ExtractionCache(max_chars=10)
+        calls = []
+
+        def compute(text):
+            calls.append(text)
+            return Document("f", text, len(text))
+
+        cache.get("a", lambda: compute("aaaaaa"))
+        cache.get("a", lambda: compute("aaaaaa"))
+        cache.get("b", lambda: compute("bbbbbb"))  # evicts a
+        cache.get("a", lambda: compute("aaaaaa"))
+        self.assertEqual(calls, ["aaaaaa", "bbbbbb", "aaaaaa"])

@@ -24,7 +24,8 @@ class TestStreamAccess(AiStreamChatCase):
         self.assert_refused(400, "empty", message="   ")
         self.assert_refused(400, "empty")
         self.assert_refused(400, "Unknown model", message="Hi", model="gpt-9")
-        self.assert_refused(400, "Attachments", message="Hi", attachment_ids="1,2")
+        self.assert_refused(400, "numbers", message="Hi", attachment_ids="1,x")
+        self.assert_refused(404, "Attachment not found", message="Hi", attachment_ids="999998,999999")
         self.set_param("max_message_chars", "10")
         self.assert_refused(400, "longer than 10", message="x" * 11)
         events, _response = self.chat("x" * 10)  # read to the end: no request left behind

@@ -1,0 +1,242 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+import os
+
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+
+from odoo import api, fields, models
+
+from ..lib import documents
+from ..lib.extract import ExtractionError, extract_text
+
+CONVERSATION = "ai.chat.conversation"
+# Marks the text snapshot of a record in ir.attachment.description: "<mark><model>,<id>".
+RECORD_MARK = "ai_stream_chat.record:"
+NAME_MAX_CHARS = 200
+PENDING_HOURS = 24  # uploads never sent are removed after this
+
+_cache = documents.ExtractionCache()
+
+
+class AiChatDocument(models.AbstractModel):
+    """Files and record snapshots attached to chat messages.
+
+    They are ir.attachment rows on the conversation (res_model/res_id), so the conversation's
+    record rules protect them. An upload made before its conversation exists has no res_id
+    yet: ir.attachment then lets only its creator see it, until the question links it.
+    """
+    _name = "ai.chat.document"
+    _description = "AI Chat Documents"
+
+    # -- upload --------------------------------------------------------------------------
+
+    @api.model
+    def _upload(self, filename, data, conversation_id=None):
+        """Store an uploaded file if its text can be read; returns its chip."""
+        settings = self.env[CONVERSATION]._get_chat_settings()
+        conversation = self.env[CONVERSATION]._stream_conversation(conversation_id)
+        name = self._clean_name(filename)
+        if len(data) > settings.max_file_bytes:
+            raise RequestEntityTooLarge(self._too_large_message(settings))
+        checksum = hashlib.sha1(data).hexdigest()
+        try:
+            extraction = self._extract(checksum, name, lambda: data, settings)
+        except ExtractionError as exc:
+            raise BadRequest(self._extraction_messages()[exc.code]) from None
+        attachment = self.env["ir.attachment"].create({
+            "name": name,
+            "raw": data,
+            "res_model": CONVERSATION,
+            "res_id": conversation.id or False,
+        })
+        return self._chip(attachment, {
+            "chars": len(extraction.text),
+            "total_chars": extraction.total_chars,
+            "kind": extraction.kind,
+        })
+
+    @api.model
+    def _attach_record(self, res_model, res_id, conversation_id=None, with_messages=False,
+                       with_attachments=False):
+        """A text snapshot of a record the user may read (and its files on request): chips."""
+        settings = self.env[CONVERSATION]._get_chat_settings()
+        conversation = self.env[CONVERSATION]._stream_conversation(conversation_id)
+        title, text = self.env["ai.chat.record.context"]._record_text(
+            res_model, int(res_id), with_messages=bool(with_messages),
+            max_chars=settings.document_chars,
+        )
+        snapshot = self.env["ir.attachment"].create({
+            "name": self._clean_name(f"{title}.md"),
+            "raw": text.encode(),
+            "mimetype": "text/markdown",
+            "description": f"{RECORD_MARK}{res_model},{int(res_id)}",
+            "res_model": CONVERSATION,
+            "res_id": conversation.id or False,
+        })
+        chips = [self._chip(snapshot, {"chars": len(text), "total_chars": len(text)})]
+        if with_attachments:
+            chips += self._copy_record_files(res_model, int(res_id), conversation, settings)
+        return chips
+
+    @api.model
+    def _copy_record_files(self, res_model, res_id, conversation, settings):
+        """The record's files the user may read, as chips; unreadable ones say why."""
+        files = self.env["ir.attachment"].search(
+            [("res_model", "=", res_model), ("res_id", "=", res_id), ("type", "=", "binary")],
+            limit=max(settings.max_attachments - 1, 0), order="id desc",
+        )
+        chips = []
+        for file in files:
+            if file.file_size > settings.max_file_bytes:
+                chips.append(self._refused_chip(file, self._too_large_message(settings)))
+                continue
+            try:
+                extraction = self._extract(file.checksum, file.name, lambda f=file: f.raw, settings)
+            except ExtractionError as exc:
+                chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
+                continue
+            copy = file.copy({"res_model": CONVERSATION, "res_id": conversation.id or False})
+            chips.append(self._chip(copy, {
+                "chars": len(extraction.text),
+                "total_chars": extraction.total_chars,
+                "kind": extraction.kind,
+            }))
+        return chips
+
+    # -- streaming -----------------------------------------------------------------------
+
+    @api.model
+    def _resolve(self, attachment_ids, conversation, settings):
+        """ir.attachment rows for the comma separated ids a question names, in that order.
+
+        Only this user's uploads to this conversation (or not yet linked to one) qualify:
+        any other id is refused, never dropped.
+        """
+        Attachment = self.env["ir.attachment"]
+        text = (attachment_ids or "").strip() if isinstance(attachment_ids, str) else attachment_ids
+        if not text:
+            return Attachment
+        try:
+            ids = list(dict.fromkeys(int(part) for part in str(text).split(",") if part.strip()))
+        except ValueError:
+            raise BadRequest(self.env._("attachment_ids must be numbers separated by commas.")) from None
+        if len(ids) > settings.max_attachments:
+            raise BadRequest(self.env._(
+                "A message carries at most %(limit)s files.", limit=settings.max_attachments
+            ))
+        found = Attachment.search([
+            ("id", "in", ids),
+            ("res_model", "=", CONVERSATION),
+            ("create_uid", "=", self.env.uid),
+            ("res_id", "in", [0, False, conversation.id or 0]),
+        ])
+        if len(found) != len(ids):
+            raise NotFound(self.env._("Attachment not found."))
+        return Attachment.browse(ids)
+
+    @api.model
+    def _link(self, attachments, conversation):
+        attachments.filtered(lambda a: not a.res_id).write({"res_id": conversation.id})
+
+    @api.model
+    def _prompt_documents(self, turns, settings):
+        """turns: messages sent upstream, oldest first, the new question last.
+
+        Returns ({index in turns: preamble}, info of the question's documents by attachment id).
+        The question's files are served first from the budget, then older ones newest first.
+        """
+        carriers = [(i, m) for i, m in enumerate(turns) if m.role == "user" and m.attachment_ids]
+        carriers.sort(key=lambda pair: pair[0], reverse=True)
+        groups = [[self._document(a, settings) for a in m.attachment_ids.sorted("id")]
+                  for _, m in carriers]
+        placed = documents.place(groups, settings.document_chars)
+        attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
+        info = {}
+        question = turns[-1]
+        if carriers and carriers[0][1] == question:
+            for attachment, item in zip(question.attachment_ids.sorted("id"), placed[0]):
+                info[str(attachment.id)] = {
+                    "chars": len(item.text),
+                    "total_chars": item.document.total_chars,
+                    "error": item.document.error,
+                }
+        return attached, info
+
+    @api.model
+    def _document(self, attachment, settings):
+        try:
+            extraction = self._extract(attachment.checksum, attachment.name, lambda: attachment.raw,
+                                       settings)
+        except ExtractionError as exc:
+            return documents.Document(attachment.name, error=self._extraction_messages()[exc.code])
+        return documents.Document(attachment.name, extraction.text, extraction.total_chars)
+
+    # -- shared --------------------------------------------------------------------------
+
+    @api.model
+    def _extract(self, checksum, name, load, settings):
+        """Extracted text (cut to the whole document budget), cached by content."""
+        limit = max(settings.document_chars, 1)
+        return _cache.get((checksum, name.rsplit(".", 1)[-1].lower(), limit),
+                          lambda: extract_text(load(), name, max_chars=limit))
+
+    @api.model
+    def _chip(self, attachment, info=None):
+        """What the web client shows for an attachment; info: what its text became."""
+        info = info or {}
+        chars, total = info.get("chars", 0), info.get("total_chars", 0)
+        chip = {
+            "id": attachment.id,
+            "name": attachment.name,
+            "size": attachment.file_size,
+            "mimetype": attachment.mimetype or "",
+            "kind": info.get("kind", ""),
+            "chars": chars,
+            "total_chars": total,
+            "truncated": chars < total,
+            "error": info.get("error", ""),
+        }
+        mark = attachment.description or ""
+        if mark.startswith(RECORD_MARK):
+            res_model, _, res_id = mark[len(RECORD_MARK):].rpartition(",")
+            chip.update(kind="record", record={"res_model": res_model, "res_id": int(res_id)})
+        return chip
+
+    @api.model
+    def _refused_chip(self, attachment, error):
+        return {"id": False, "name": attachment.name, "size": attachment.file_size,
+                "mimetype": attachment.mimetype or "", "kind": "", "chars": 0, "total_chars": 0,
+                "truncated": False, "error": error}
+
+    @api.model
+    def _clean_name(self, filename):
+        name = " ".join(os.path.basename((filename or "").replace("\\", "/")).split())
+        return name[:NAME_MAX_CHARS] or "file"
+
+    @api.model
+    def _too_large_message(self, settings):
+        return self.env._("The file is larger than %(size)s MB.", size=settings.max_file_mb)
+
+    @api.model
+    def _extraction_messages(self):
+        """Words for a person for each ExtractionError code."""
+        _ = self.env._
+        return {
+            "unsupported": _("This file type is not supported. Attach a PDF, an office "
+                             "document, a spreadsheet or a text file."),
+            "corrupt": _("This file is damaged and cannot be read."),
+            "empty": _("This file contains no text."),
+            "no_text": _("This PDF has no text layer (a scan?). Run it through OCR first."),
+            "too_large": _("This file is too large to read once uncompressed."),
+        }
+
+    @api.model
+    def _cron_remove_pending(self):
+        """Uploads never sent with a question (the user left) are removed after a day."""
+        limit = fields.Datetime.subtract(self.env.cr.now(), hours=PENDING_HOURS)
+        # sudo: ir.attachment - the cron removes every user's abandoned uploads
+        pending = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]), ("create_date", "<", limit),
+        ])
+        pending.unlink()
+        return pending
