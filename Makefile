@@ -7,7 +7,7 @@ run:
 	$(PYTHON) scripts/dev.py run
 
 test:
-	$(PYTHON) scripts/dev.py test $(ARGS)
+	$(PYTHON) scripts/dev.py test -- $(ARGS)
 
 bench:
 	$(PYTHON) scripts/dev.py bench
