@@ -1,5 +1,6 @@
 """Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups (issue 4)."""
 from odoo import http
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import AiStreamChatCase
@@ -195,3 +196,43 @@ class TestDocuments(AiStreamChatCase):
         removed = self.env["ai.chat.document"]._cron_remove_pending()
         self.assertEqual(removed.ids, [chip["id"]])
         self.assertTrue(self.env["ir.attachment"].browse(sent["id"]).exists())
+
+    # -- records (Ask AI) ----------------------------------------------------------------
+
+    def test_record_snapshot_reaches_the_model(self):
+        partner = self.env["res.partner"].create({"name": "Nordwind Traders", "city": "Lübeck",
+                                                  "email": "buy@nordwind.example"})
+        self.env["ir.attachment"].create([
+            {"name": "terms.txt", "raw": b"Payment within 45 days.", "res_model": "res.partner", "res_id": partner.id},
+            {"name": "setup.exe", "raw": b"MZ\x90\x00" + bytes(100), "res_model": "res.partner", "res_id": partner.id},
+        ])
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        chips = Conversation.chat_attach_record("res.partner", partner.id, with_attachments=True)
+        record, *files = chips
+        self.assertEqual(record["kind"], "record")
+        self.assertEqual(record["record"], {"res_model": "res.partner", "res_id": partner.id})
+        self.assertEqual(record["name"], "Nordwind Traders.md")
+        by_name = {chip["name"]: chip for chip in files}
+        self.assertTrue(by_name["terms.txt"]["id"])
+        self.assertFalse(by_name["setup.exe"]["id"])
+        self.assertIn("not supported", by_name["setup.exe"]["error"])
+        self.env.invalidate_all()
+        ids = f"{record['id']},{by_name['terms.txt']['id']}"
+        events, _ = self.chat("Who is this customer?", attachment_ids=ids)
+        prompt = self.prompt()
+        self.assertIn('<document name="Nordwind Traders.md">', prompt)
+        self.assertIn("Lübeck", prompt)
+        self.assertIn("Payment within 45 days.", prompt)
+        self.assertEqual(self.of(events, "start")[0]["attachments"][0]["kind"], "record")
+        # The partner's own file is untouched; the chat has its own copy.
+        self.assertEqual(len(self.env["ir.attachment"].search([("res_model", "=", "res.partner"),
+                                                              ("res_id", "=", partner.id)])), 2)
+
+    def test_a_record_the_user_cannot_read_is_refused(self):
+        theirs = self.env["ai.chat.conversation"].with_user(self.user_b).create({"name": "Private plans"})
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        with self.assertRaises(AccessError):
+            Conversation.chat_attach_record("ai.chat.conversation", theirs.id)
+        with self.assertRaises(AccessError):
+            Conversation.chat_attach_record("ir.config_parameter", 1)
+        self.assertFalse(self.env["ir.attachment"].search([("name", "=", "Private plans.md")]))
