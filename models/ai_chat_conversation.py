@@ -4,7 +4,7 @@ import time
 from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
 
 import odoo
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import config
 
@@ -45,7 +45,9 @@ class AiChatConversation(models.Model):
     # -- settings ------------------------------------------------------------------------
 
     @api.model
+    @tools.ormcache()
     def _get_chat_settings(self):
+        """Parsed once per registry: any system parameter change clears the cache it is in."""
         # sudo: ir.config_parameter - users may not read system parameters; the key stays server-side
         return ChatSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
 
