@@ -135,11 +135,15 @@ def drop_db(db):
     shutil.rmtree(BUILD / "data" / "filestore" / db, ignore_errors=True)
 
 
-def install(db):
+def install(db, with_modules=()):
     installed = db_exists(db) and sql(
         db, "SELECT 1 FROM ir_module_module WHERE name = %s AND state = 'installed'", (ADDON,)
     )
-    odoo("-d", db, "-u" if installed else "-i", ADDON, "--stop-after-init", "--log-level=warn")
+    if installed:
+        odoo("-d", db, "-u", ADDON, "--stop-after-init", "--log-level=warn")
+    else:
+        modules = ",".join((ADDON, *with_modules))
+        odoo("-d", db, "-i", modules, "--stop-after-init", "--log-level=warn")
 
 
 def start_local_llm(db):
@@ -183,7 +187,8 @@ def cmd_test(args):
     prepare(http_port=int(os.environ.get("TEST_HTTP_PORT", 8069)))
     install_chromium()
     drop_db(args.db)
-    install(args.db)
+    # mail is optional for the addon; with it, a record's chatter can be attached and tested.
+    install(args.db, with_modules=("mail",))
     tests = ADDONS / ADDON / "tests"
     cmd = [
         sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider",
