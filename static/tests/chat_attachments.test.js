@@ -193,6 +193,14 @@ test("pasted files are attached; pasted text is left to the textarea", async () 
         cancelable: true,
     });
     expect(textPaste.defaultPrevented).toBe(false);
+    // Cells of a spreadsheet: text and a picture of it. The text is what the user wants.
+    const cells = dataTransfer([makeFile("png", "cells.png", "image/png")]);
+    cells.setData("text/plain", "A1\tB1");
+    const [cellsPaste] = await manuallyDispatchProgrammaticEvent(textarea, "paste", {
+        clipboardData: cells,
+        cancelable: true,
+    });
+    expect(cellsPaste.defaultPrevented).toBe(false);
     expect(COMPOSER_CHIP).toHaveCount(0);
 
     const [filePaste] = await manuallyDispatchProgrammaticEvent(textarea, "paste", {

@@ -69,10 +69,15 @@ export class ChatComposer extends Component {
         this.textareaRef.el?.focus();
     }
 
-    /** Pasted files are attached; pasted text goes into the textarea as usual. */
+    /**
+     * Pasted files (a screenshot, files copied in a file manager) are attached; pasted text
+     * goes into the textarea as usual. Text wins: cells copied from a spreadsheet or a word
+     * processor also come with a picture of themselves.
+     */
     onPaste(ev) {
-        const files = [...(ev.clipboardData?.files || [])];
-        if (files.length) {
+        const clipboard = ev.clipboardData;
+        const files = [...(clipboard?.files || [])];
+        if (files.length && !clipboard.types.includes("text/plain")) {
             ev.preventDefault();
             this.props.model.addFiles(files);
         }
