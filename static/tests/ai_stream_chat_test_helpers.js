@@ -1,11 +1,14 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 /**
- * A fake server for the chat components: the `ai.chat.conversation` RPC methods, and
- * `POST /ai/stream_chat` answered with a stream the test writes event by event.
+ * A fake server for the chat components: the `ai.chat.conversation` RPC methods,
+ * `POST /ai/stream_chat` answered with a stream the test writes event by event, and
+ * `POST /ai/stream_chat/upload` answered when the test says so.
  */
 import { expect } from "@odoo/hoot";
 import { waitUntil } from "@odoo/hoot-dom";
-import { onRpc } from "@web/../tests/web_test_helpers";
+import { Deferred } from "@odoo/hoot-mock";
+import { onRpc, patchWithCleanup } from "@web/../tests/web_test_helpers";
+import { browser } from "@web/core/browser/browser";
 
 const encoder = new TextEncoder();
 
@@ -34,12 +37,13 @@ export class FakeStream {
     }
 
     /** `start` as the server sends it first. */
-    start({ conversationId = 1, messageId = 11, userMessageId = 10, model = "model-a" } = {}) {
+    start({ conversationId = 1, messageId = 11, userMessageId = 10, model = "model-a", attachments } = {}) {
         this.send("start", {
             conversation_id: conversationId,
             message_id: messageId,
             user_message_id: userMessageId,
             model,
+            ...(attachments ? { attachments } : {}),
         });
     }
 
@@ -55,6 +59,79 @@ export class FakeStream {
 }
 
 /**
+ * A chip as the server describes an attachment.
+ *
+ * @param {Object} values
+ */
+export function chip(values) {
+    return {
+        id: 1,
+        name: "file.txt",
+        size: 100,
+        mimetype: "text/plain",
+        kind: "text",
+        chars: 100,
+        total_chars: 100,
+        truncated: false,
+        error: "",
+        ...values,
+    };
+}
+
+/**
+ * @param {string} text
+ * @param {string} [name]
+ * @param {string} [type]
+ */
+export function makeFile(text, name = "notes.txt", type = "text/plain") {
+    return new File([text], name, { type });
+}
+
+/** One request of `POST /ai/stream_chat/upload`, answered when the test calls `answer`. */
+export class FakeUpload {
+    constructor(fields, file, xhr) {
+        /** form fields but csrf_token and file */
+        this.fields = fields;
+        /** @type {File} */
+        this.file = file;
+        /** the (mock) XMLHttpRequest that sent it: `progress` dispatches on its `upload` */
+        this.xhr = xhr;
+        this.response = new Deferred();
+    }
+
+    /** @param {Object} values of the chip answered (see `chip`) */
+    succeed(values) {
+        this.response.resolve(
+            new Response(JSON.stringify(chip(values)), {
+                status: 200,
+                headers: { "Content-Type": "application/json" },
+            })
+        );
+    }
+
+    /**
+     * @param {number} status
+     * @param {string} reason
+     * @param {string} [contentType]
+     */
+    refuse(status, reason, contentType = "text/plain; charset=utf-8") {
+        this.response.resolve(
+            new Response(reason, { status, headers: { "Content-Type": contentType } })
+        );
+    }
+
+    /**
+     * @param {number} loaded
+     * @param {number} total
+     */
+    progress(loaded, total) {
+        this.xhr.upload.dispatchEvent(
+            new ProgressEvent("progress", { lengthComputable: true, loaded, total })
+        );
+    }
+}
+
+/**
  * Install the fake server. Conversations and their messages are plain data the test gives;
  * `streams` collects one FakeStream per chat request, in order.
  *
@@ -65,9 +142,41 @@ export class FakeStream {
  */
 export function mockChatServer({ conversations = [], messages = {}, config = CONFIG, steps = false } = {}) {
     const step = (text) => steps && expect.step(text);
+    const xhrs = [];
+    patchWithCleanup(browser, {
+        XMLHttpRequest: class extends browser.XMLHttpRequest {
+            constructor() {
+                super(...arguments);
+                this.aborted = false;
+                xhrs.push(this);
+            }
+
+            send(body) {
+                this.fileName = body?.get?.("file")?.name;
+                return super.send(...arguments);
+            }
+
+            abort() {
+                this.aborted = true;
+                super.abort();
+            }
+        },
+    });
     const server = {
         conversations,
         streams: [],
+        /** @type {FakeUpload[]} one per upload request, in order */
+        uploads: [],
+        /** Answers `chat_attach_record` ({args, kwargs}): a list of chips, or throws. */
+        attachRecord: ({ args }) => [
+            chip({ id: 90, name: `Record ${args[1]}`, kind: "record", size: 0 }),
+        ],
+        /** The upload request of the file named `name`, once the client has sent it. */
+        async upload(name) {
+            const find = () => server.uploads.find((u) => u.file.name === name);
+            await waitUntil(find, { timeout: 1000 });
+            return find();
+        },
         /** Set to a Response to answer the next chat request with it instead of a stream. */
         nextResponse: null,
         /** The n-th chat request (0-based), once the client has sent it. */
@@ -86,6 +195,26 @@ export function mockChatServer({ conversations = [], messages = {}, config = CON
         step(`chat_messages ${args[0]}`);
         return messages[args[0]] || [];
     });
+    onRpc("ai.chat.conversation", "chat_attach_record", (params) => {
+        const { context: _context, ...options } = params.kwargs;
+        step(`chat_attach_record ${params.args.join(" ")} ${JSON.stringify(options)}`);
+        return server.attachRecord(params);
+    });
+    onRpc(
+        "/ai/stream_chat/upload",
+        async (request) => {
+            const formData = await request.formData();
+            const file = formData.get("file");
+            formData.delete("file");
+            formData.delete("csrf_token");
+            const xhr = xhrs.find((x) => x.fileName === file.name && !x.claimed);
+            xhr.claimed = true;
+            const upload = new FakeUpload(Object.fromEntries(formData.entries()), file, xhr);
+            server.uploads.push(upload);
+            return upload.response;
+        },
+        { pure: true }
+    );
     onRpc("ai.chat.conversation", "write", ({ args }) => {
         step(`write ${args[0]} ${JSON.stringify(args[1])}`);
         return true;

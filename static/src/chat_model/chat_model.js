@@ -9,9 +9,21 @@
  * to everything the method reads, and the stream reads the growing answer on every frame.
  */
 import { onWillDestroy, reactive, toRaw } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
 import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
-import { ChatState, makeMessage, messageFromServer } from "./chat_state";
+import { SessionExpiredError } from "@ai_stream_chat/services/ai_stream_service";
+import { UploadHttpError } from "@ai_stream_chat/services/ai_upload_service";
+import {
+    ChatState,
+    DEFAULT_CONFIG,
+    attachmentFromServer,
+    attachmentValues,
+    makeAttachment,
+    makeMessage,
+    messageFromServer,
+} from "./chat_state";
+import { formatBytes } from "./format";
 import { FrameQueue } from "./frame_queue";
 import { describeStreamError } from "./stream_errors";
 import { applyStreamEvent } from "./stream_events";
@@ -20,11 +32,12 @@ const MODEL = "ai.chat.conversation";
 
 export class ChatModel {
     /**
-     * @param {{orm: Object, aiStream: {stream: Function}}} services
+     * @param {{orm: Object, aiStream: {stream: Function}, aiUpload: {upload: Function}}} services
      */
-    constructor({ orm, aiStream }) {
+    constructor({ orm, aiStream, aiUpload }) {
         this.orm = orm;
         this.aiStream = aiStream;
+        this.aiUpload = aiUpload;
         this.state = reactive(new ChatState());
         this.listLoader = new KeepLast();
         this.events = new FrameQueue(({ thread, answer, name, data }) =>
@@ -34,6 +47,11 @@ export class ChatModel {
         this.controllers = new Map();
         /** @type {Map<number, Object[]>} conversation id -> its messages while streaming */
         this.liveThreads = new Map();
+        /** @type {Map<number, AbortController>} running uploads, by the attachment's localId */
+        this.uploads = new Map();
+        /** @type {Map<string, number>} record key -> token of its latest chat_attach_record */
+        this.recordRequests = new Map();
+        this.nextRecordRequest = 1;
     }
 
     // -- loading ---------------------------------------------------------------------------
@@ -44,7 +62,7 @@ export class ChatModel {
             this.loadConversations(),
         ]);
         Object.assign(this.state, {
-            config,
+            config: { ...DEFAULT_CONFIG, ...config },
             selectedModel: this.state.selectedModel || config.default_model,
             ready: true,
         });
@@ -134,12 +152,19 @@ export class ChatModel {
             return;
         }
         const message = state.draft.trim();
+        const attachments = state.readyAttachments.map((a) => ({ ...a }));
         state.draft = "";
+        // Those in error go too: they were never going to be sent.
+        state.attachments = [];
         state.messages.push(
-            makeMessage("user", { content: message }),
+            makeMessage("user", { content: message, attachments }),
             makeMessage("assistant", { state: "streaming" })
         );
-        await this._stream(state.lastAssistant, { message });
+        const fields = { message };
+        if (attachments.length) {
+            fields.attachment_ids = attachments.map((a) => a.id).join(",");
+        }
+        await this._stream(state.lastAssistant, fields);
     }
 
     /** Stop the answer being written in the open conversation. */
@@ -169,18 +194,190 @@ export class ChatModel {
         }
         const fields = { message: question.content };
         // Without an id the server saved nothing: repeat the request that failed as it was.
+        // With one, the server keeps the question's attachments: no attachment_ids.
         const retryOf = answer.id || answer.request?.retry_of;
         if (retryOf) {
             fields.retry_of = retryOf;
+        } else if (answer.request?.attachment_ids) {
+            fields.attachment_ids = answer.request.attachment_ids;
         }
         await this._stream(answer, fields);
     }
 
     destroy() {
         this.events.cancel();
-        for (const controller of this.controllers.values()) {
+        for (const controller of [...this.controllers.values(), ...this.uploads.values()]) {
             controller.abort();
         }
+    }
+
+    // -- attachments -----------------------------------------------------------------------
+
+    /**
+     * Attach files to the draft: each is checked (size, count) and uploaded at once.
+     *
+     * @param {Iterable<File>} files
+     */
+    addFiles(files) {
+        for (const file of files) {
+            this._uploadFile(file);
+        }
+    }
+
+    /**
+     * Remove an attachment from the draft, cancelling its upload. A record's summary takes the
+     * record's files with it.
+     *
+     * @param {number} localId
+     */
+    removeAttachment(localId) {
+        const state = this.state;
+        const attachment = state.attachments.find((a) => a.localId === localId);
+        if (!attachment) {
+            return;
+        }
+        const group =
+            attachment.kind === "record" && attachment.record
+                ? state.attachments.filter((a) => a.record?.key === attachment.record.key)
+                : [attachment];
+        for (const { localId } of group) {
+            this.uploads.get(localId)?.abort();
+            this.uploads.delete(localId);
+        }
+        if (attachment.record && attachment.kind === "record") {
+            this.recordRequests.delete(attachment.record.key);
+        }
+        const removed = new Set(group.map((a) => a.localId));
+        state.attachments = state.attachments.filter((a) => !removed.has(a.localId));
+    }
+
+    /**
+     * Attach a record (its summary, and optionally its messages and files) to the draft. Asked
+     * again for the same record, its attachments are replaced.
+     *
+     * @param {string} resModel
+     * @param {number} resId
+     * @param {{withMessages?: boolean, withAttachments?: boolean}} [options]
+     */
+    async attachRecord(resModel, resId, { withMessages = false, withAttachments = false } = {}) {
+        const state = this.state;
+        const record = { key: `${resModel},${resId}`, resModel, resId, withMessages, withAttachments };
+        const token = this.nextRecordRequest++;
+        this.recordRequests.set(record.key, token);
+        const placeholder = makeAttachment({ kind: "record", status: "uploading", record });
+        this._replaceRecord(record.key, [placeholder]);
+        let attachments;
+        try {
+            const chips = await this.orm.call(MODEL, "chat_attach_record", [resModel, resId], {
+                conversation_id: state.conversationId || false,
+                with_messages: withMessages,
+                with_attachments: withAttachments,
+            });
+            attachments = chips.map((data, index) =>
+                attachmentFromServer(data, index ? { record: { ...record } } : { record })
+            );
+            if (!attachments.length) {
+                throw new Error(_t("Nothing of this record can be attached."));
+            }
+        } catch (error) {
+            const message = error?.data?.message || error?.message || "";
+            attachments = [
+                makeAttachment({
+                    kind: "record",
+                    status: "error",
+                    error: message || _t("This record could not be attached."),
+                    record,
+                }),
+            ];
+        }
+        // Unless the user removed it, or asked again meanwhile.
+        if (this.recordRequests.get(record.key) === token) {
+            this._replaceRecord(record.key, attachments);
+        }
+    }
+
+    /**
+     * @param {string} key
+     * @param {ChatAttachment[]} attachments
+     */
+    _replaceRecord(key, attachments) {
+        const state = this.state;
+        const list = [...state.attachments];
+        const index = list.findIndex((a) => a.record?.key === key);
+        const kept = list.filter((a) => a.record?.key !== key);
+        kept.splice(index === -1 ? kept.length : index, 0, ...attachments);
+        state.attachments = kept;
+    }
+
+    /** @param {File} file */
+    async _uploadFile(file) {
+        const state = this.state;
+        const { max_file_bytes: maxBytes, max_attachments: maxCount } = state.config;
+        state.attachments.push(
+            makeAttachment({
+                name: file.name,
+                size: file.size,
+                mimetype: file.type,
+                status: "uploading",
+            })
+        );
+        const attachment = state.attachments.at(-1); // the reactive one: the UI follows it
+        const counted = state.attachments.filter((a) => a.status !== "error").length;
+        let refusal = "";
+        if (maxCount && counted > maxCount) {
+            refusal = _t("A message can have at most %s attachments.", maxCount);
+        } else if (maxBytes && file.size > maxBytes) {
+            refusal = _t("This file is too large (%(size)s); the limit is %(max)s.", {
+                size: formatBytes(file.size),
+                max: formatBytes(maxBytes),
+            });
+        }
+        if (refusal) {
+            Object.assign(attachment, { status: "error", error: refusal });
+            return;
+        }
+        const controller = new AbortController();
+        this.uploads.set(attachment.localId, controller);
+        try {
+            const data = await this.aiUpload.upload(file, {
+                conversationId: state.conversationId,
+                signal: controller.signal,
+                onProgress: (loaded, total) => {
+                    attachment.progress = Math.min(1, loaded / total);
+                },
+            });
+            Object.assign(attachment, attachmentValues(data));
+        } catch (error) {
+            if (error?.name === "AbortError") {
+                return;
+            }
+            Object.assign(attachment, { status: "error", error: this._uploadErrorText(error) });
+            if (!(error instanceof UploadHttpError || error instanceof SessionExpiredError)) {
+                throw error;
+            }
+        } finally {
+            this.uploads.delete(attachment.localId);
+        }
+    }
+
+    /** @param {Error} error */
+    _uploadErrorText(error) {
+        if (error instanceof SessionExpiredError) {
+            return _t("Your session has expired. Reload the page to log in again.");
+        }
+        if (error instanceof UploadHttpError) {
+            if (error.message) {
+                return error.message;
+            }
+            if (error.status === 413) {
+                return _t("This file is too large; the limit is %s.", formatBytes(this.state.config.max_file_bytes));
+            }
+            if (error.status === 0) {
+                return _t("Could not reach the server.");
+            }
+            return _t("The file could not be uploaded (error %s).", error.status);
+        }
+        return _t("The file could not be uploaded.");
     }
 
     // -- streaming -------------------------------------------------------------------------
@@ -251,6 +448,10 @@ export class ChatModel {
             const question = thread[thread.findIndex((m) => m.localId === answer.localId) - 1];
             if (question) {
                 question.id = data.user_message_id;
+                // What the model received: the text of a document may have been cut.
+                if (Array.isArray(data.attachments)) {
+                    question.attachments = data.attachments.map((a) => attachmentFromServer(a));
+                }
             }
             this.liveThreads.set(data.conversation_id, thread);
             // A new conversation got its id (and a title): unless the user went elsewhere.
@@ -277,6 +478,7 @@ export function useChatModel() {
     const model = new ChatModel({
         orm: useService("orm"),
         aiStream: useService("ai_stream_chat.stream"),
+        aiUpload: useService("ai_stream_chat.upload"),
     });
     onWillDestroy(() => model.destroy());
     return model;

@@ -8,6 +8,15 @@ import { _t } from "@web/core/l10n/translation";
 
 let nextLocalId = 1;
 
+export const DEFAULT_CONFIG = Object.freeze({
+    models: [],
+    default_model: "",
+    max_message_chars: 0,
+    max_file_bytes: 10 * 1024 * 1024,
+    max_attachments: 10,
+    document_chars: 0,
+});
+
 /**
  * @typedef {Object} ChatMessage
  * @property {number} localId stable key for the UI, also before the server knows the message
@@ -26,6 +35,28 @@ let nextLocalId = 1;
  * @property {boolean} live a stream of this browser tab is writing the message right now
  * @property {Object|null} request form fields that produced the answer, to send them again
  *      when the server saved nothing
+ * @property {ChatAttachment[]} attachments files and records sent with a user message
+ */
+
+/**
+ * A file or record attached to a message ("chip"): in the composer while it uploads, then on
+ * the sent message.
+ *
+ * @typedef {Object} ChatAttachment
+ * @property {number} localId stable key for the UI
+ * @property {number|null} id server id once uploaded (sent in `attachment_ids`)
+ * @property {string} name
+ * @property {number} size bytes
+ * @property {string} mimetype
+ * @property {string} kind what the server made of it ("record" for a record's summary)
+ * @property {number} chars characters of its text the model receives
+ * @property {number} totalChars characters of its whole text
+ * @property {boolean} truncated the model receives only `chars` of `totalChars`
+ * @property {"uploading"|"ready"|"error"} status "uploading" also while a record loads
+ * @property {number} progress share of the file sent, 0 to 1, while uploading
+ * @property {string} error for a person; an attachment in error is not sent
+ * @property {{resModel: string, resId: number, withMessages: boolean,
+ *      withAttachments: boolean}|null} record the record it was attached from, if any
  */
 
 /**
@@ -50,8 +81,64 @@ export function makeMessage(role, values = {}) {
         finishReason: "",
         live: false,
         request: null,
+        attachments: [],
         ...values,
     };
+}
+
+/**
+ * @param {Partial<ChatAttachment>} [values]
+ * @returns {ChatAttachment}
+ */
+export function makeAttachment(values = {}) {
+    return {
+        localId: nextLocalId++,
+        id: null,
+        name: "",
+        size: 0,
+        mimetype: "",
+        kind: "file",
+        chars: 0,
+        totalChars: 0,
+        truncated: false,
+        status: "ready",
+        progress: 0,
+        error: "",
+        record: null,
+        ...values,
+    };
+}
+
+/**
+ * The fields of a chip as the server sends it (upload, `start.attachments`, `chat_messages`,
+ * `chat_attach_record`).
+ *
+ * @param {Object} data
+ * @returns {Partial<ChatAttachment>}
+ */
+export function attachmentValues(data) {
+    return {
+        id: data.id || null,
+        name: data.name || "",
+        size: data.size || 0,
+        mimetype: data.mimetype || "",
+        kind: data.kind || "file",
+        chars: data.chars || 0,
+        totalChars: data.total_chars || 0,
+        truncated: Boolean(data.truncated),
+        error: data.error || "",
+        status: data.error ? "error" : "ready",
+        progress: 0,
+    };
+}
+
+/**
+ * @param {Object} data a chip as the server sends it
+ * @param {Partial<ChatAttachment>} [values]
+ * @returns {ChatAttachment}
+ */
+export function attachmentFromServer(data, values = {}) {
+    return makeAttachment({ ...attachmentValues(data), ...values });
 }
 
 /**
@@ -71,13 +158,17 @@ export function messageFromServer(payload) {
         completionTokens: payload.completion_tokens,
         llmModel: payload.llm_model,
         finishReason: payload.finish_reason,
+        attachments: (payload.attachments || []).map((data) => attachmentFromServer(data)),
     });
 }
 
 export class ChatState {
     constructor() {
-        /** @type {{models: string[], default_model: string, max_message_chars: number}} */
-        this.config = { models: [], default_model: "", max_message_chars: 0 };
+        /**
+         * @type {{models: string[], default_model: string, max_message_chars: number,
+         *      max_file_bytes: number, max_attachments: number, document_chars: number}}
+         */
+        this.config = { ...DEFAULT_CONFIG };
         this.ready = false;
         /** @type {{id: number, name: string, last_message_at: string, llm_model: string}[]} */
         this.conversations = [];
@@ -90,6 +181,8 @@ export class ChatState {
         this.loadingMessages = false;
         this.draft = "";
         this.selectedModel = "";
+        /** @type {ChatAttachment[]} attached to the draft */
+        this.attachments = [];
     }
 
     get currentConversation() {
@@ -128,7 +221,18 @@ export class ChatState {
         return Boolean(max) && this.draftLength > max;
     }
 
+    get isUploading() {
+        return this.attachments.some((a) => a.status === "uploading");
+    }
+
+    /** The draft's attachments that go out with it (uploaded, not in error). */
+    get readyAttachments() {
+        return this.attachments.filter((a) => a.status === "ready" && a.id);
+    }
+
     get canSend() {
-        return this.draftLength > 0 && !this.isDraftTooLong && !this.isStreaming;
+        return (
+            this.draftLength > 0 && !this.isDraftTooLong && !this.isStreaming && !this.isUploading
+        );
     }
 }

@@ -1,13 +1,15 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { Component, onWillDestroy, useRef, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
+import { useBus, useService } from "@web/core/utils/hooks";
+import { ASK_RECORD_EVENT } from "../ask_ai_menu/ask_ai_menu";
 import { useChatModel } from "../chat_model/chat_model";
 import { ChatWindow } from "../chat_window/chat_window";
 
 /**
  * The AI chat icon of the navbar. It opens a compact chat window over any screen; the chat
  * (and an answer still streaming) survives closing and reopening the window.
+ * "Ask AI" on a record (ask_ai_menu) opens it with that record attached to the draft.
  */
 export class ChatSystray extends Component {
     static template = "ai_stream_chat.ChatSystray";
@@ -21,6 +23,17 @@ export class ChatSystray extends Component {
         this.loading = null;
         this.removeWindow = null;
         onWillDestroy(() => this.removeWindow?.());
+        useBus(this.env.bus, ASK_RECORD_EVENT, ({ detail }) => this.askRecord(detail));
+    }
+
+    /**
+     * @param {{resModel: string, resId: number}} record
+     */
+    askRecord({ resModel, resId }) {
+        if (!this.state.open) {
+            this.open();
+        }
+        this.model.attachRecord(resModel, resId);
     }
 
     toggle() {

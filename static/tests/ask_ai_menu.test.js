@@ -1,0 +1,99 @@
+import { describe, expect, test } from "@odoo/hoot";
+import { queryAll, waitFor } from "@odoo/hoot-dom";
+import {
+    contains,
+    defineModels,
+    fields,
+    makeServerError,
+    models,
+    mountView,
+    mountWithCleanup,
+} from "@web/../tests/web_test_helpers";
+
+import { ChatSystray } from "@ai_stream_chat/chat_systray/chat_systray";
+import { chip, mockChatServer } from "./ai_stream_chat_test_helpers";
+
+describe.current.tags("desktop");
+
+class Partner extends models.Model {
+    name = fields.Char();
+    _records = [{ id: 4, name: "Azure Interior" }];
+}
+
+defineModels([Partner]);
+
+const RECORD_CHIP = ".o_ai_stream_chat_composer .o_ai_stream_chat_chip_record";
+
+async function openCogMenu() {
+    await contains(".o_cp_action_menus button:has(.fa-cog)").click();
+}
+
+test("Ask AI on a saved record opens the systray chat with the record attached", async () => {
+    const server = mockChatServer({ steps: true });
+    server.attachRecord = ({ args, kwargs }) =>
+        kwargs.with_attachments
+            ? [
+                  chip({ id: 90, name: "Azure Interior", kind: "record" }),
+                  chip({ id: 91, name: "contract.pdf", mimetype: "application/pdf" }),
+              ]
+            : [chip({ id: 90, name: "Azure Interior", kind: "record" })];
+    await mountWithCleanup(ChatSystray);
+    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await openCogMenu();
+    await contains(".o_ai_stream_chat_ask_ai").click();
+
+    await waitFor(`.o_ai_stream_chat_window ${RECORD_CHIP}:contains(Azure Interior)`);
+    expect.verifySteps([
+        "chat_list",
+        'chat_attach_record partner 4 {"conversation_id":false,"with_messages":false,"with_attachments":false}',
+    ]);
+    expect(".o_ai_stream_chat_systray_button").toHaveAttribute("aria-expanded", "true");
+    expect(".o_ai_stream_chat_chip_messages").not.toBeChecked();
+
+    // Include files: asked again, the record's chips are replaced.
+    await contains(".o_ai_stream_chat_chip_files").click();
+    await waitFor(".o_ai_stream_chat_composer .o_ai_stream_chat_chip:contains(contract.pdf)");
+    expect.verifySteps([
+        'chat_attach_record partner 4 {"conversation_id":false,"with_messages":false,"with_attachments":true}',
+    ]);
+    expect(".o_ai_stream_chat_composer .o_ai_stream_chat_chip").toHaveCount(2);
+    expect(".o_ai_stream_chat_chip_files").toBeChecked();
+
+    // Sent with the message.
+    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Summarize", {
+        confirm: false,
+    });
+    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_send").click();
+    expect((await server.stream(0)).fields).toEqual({
+        message: "Summarize",
+        model: "model-a",
+        attachment_ids: "90,91",
+    });
+});
+
+test("Ask AI is not offered on a new record", async () => {
+    mockChatServer();
+    await mountView({ type: "form", resModel: "partner", arch: `<form><field name="name"/></form>` });
+    // No item at all may leave the gear menu out.
+    if (queryAll(".o_cp_action_menus button:has(.fa-cog)").length) {
+        await openCogMenu();
+    }
+    expect(".o_ai_stream_chat_ask_ai").toHaveCount(0);
+});
+
+test("a record the user cannot read shows the reason on its chip", async () => {
+    const server = mockChatServer();
+    server.attachRecord = () => {
+        throw makeServerError({ type: "AccessError", description: "You may not read this record." });
+    };
+    await mountWithCleanup(ChatSystray);
+    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await openCogMenu();
+    await contains(".o_ai_stream_chat_ask_ai").click();
+    await waitFor(`${RECORD_CHIP}[data-status=error]`);
+    expect(`${RECORD_CHIP} .o_ai_stream_chat_chip_error`).toHaveText("You may not read this record.");
+    expect(".o_error_dialog").toHaveCount(0);
+    // Removed like any chip.
+    await contains(`${RECORD_CHIP} .o_ai_stream_chat_chip_remove`).click();
+    expect(".o_ai_stream_chat_chip").toHaveCount(0);
+});
