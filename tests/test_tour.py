@@ -16,6 +16,7 @@ class TestTour(AiStreamChatCase):
         self.fake.script(
             Reply(chunks=TABLE_AND_CODE, delay=0.05),
             Reply(chunks=[f"Once upon a time {i}. " for i in range(400)], delay=0.05),
+            Reply(chunks=["The file gives ", "the code word HERON."]),
         )
         self.start_tour("/odoo/ai-chat", "ai_stream_chat_tour", login="admin", timeout=120)
         self.env.invalidate_all()
@@ -23,7 +24,19 @@ class TestTour(AiStreamChatCase):
         conversation = self.env["ai.chat.conversation"].search([("user_id", "=", admin.id)])
         self.assertEqual(len(conversation), 1)
         answers = conversation.message_ids.filtered(lambda m: m.role == "assistant")
-        self.assertEqual(answers.mapped("state"), ["done", "stopped"])
+        self.assertEqual(answers.mapped("state"), ["done", "stopped", "done"])
         self.assertIn("<table>", answers[0].content_html)
         self.assertTrue(answers[1].content.startswith("Once upon a time 0."))
         self.assertLess(len(answers[1].content), len("".join(f"Once upon a time {i}. " for i in range(400))))
+        question = conversation.message_ids.filtered(lambda m: m.role == "user")[2]
+        self.assertEqual(question.attachment_ids.mapped("name"), ["terms.txt"])
+        self.assertIn("code word HERON", self.fake.requests[-1]["json"]["messages"][-1]["content"])
+
+    def test_ask_ai_on_a_record(self):
+        partner = self.env["res.partner"].create({"name": "Nordwind Traders", "city": "Lübeck"})
+        self.fake.script(Reply(chunks=["They are in ", "Lübeck."]))
+        url = f"/odoo/action-base.action_partner_form/{partner.id}"
+        self.start_tour(url, "ai_stream_chat_ask_record_tour", login="admin", timeout=120)
+        prompt = self.fake.requests[-1]["json"]["messages"][-1]["content"]
+        self.assertIn('<document name="Nordwind Traders.md">', prompt)
+        self.assertIn("Lübeck", prompt)

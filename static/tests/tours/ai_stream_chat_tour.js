@@ -37,5 +37,33 @@ registry.category("web_tour.tours").add("ai_stream_chat_tour", {
         },
         { content: "with both answers", trigger: `${ANSWER}:eq(0)[data-state=done] table td:contains(Deco Addict)` },
         { trigger: `${ANSWER}:eq(1)[data-state=stopped] .o_ai_stream_chat_badge` },
+        {
+            content: "attach a file (as the paperclip's file picker would)",
+            trigger: `${IDLE_COMPOSER} .o_ai_stream_chat_file_input:not(:visible)`,
+            run() {
+                const file = new File(["Delivery terms: 45 days, code word HERON."], "terms.txt", {
+                    type: "text/plain",
+                });
+                const transfer = new DataTransfer();
+                transfer.items.add(file);
+                this.anchor.files = transfer.files;
+                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+            },
+        },
+        { content: "the file is uploaded", trigger: ".o_ai_stream_chat_composer .o_ai_stream_chat_chip[data-status=ready]:contains(terms.txt)" },
+        ...ask("What does the file say?"),
+        { content: "the question shows its file", trigger: ".o_ai_stream_chat_thread .o_ai_stream_chat_chip:contains(terms.txt)" },
+        { content: "and is answered", trigger: `${ANSWER}:eq(2)[data-state=done]:contains(HERON)` },
+    ],
+});
+
+// Driven by tests/test_tour.py on a contact's form: the gear menu's Ask AI attaches it.
+registry.category("web_tour.tours").add("ai_stream_chat_ask_record_tour", {
+    steps: () => [
+        { content: "open the gear menu", trigger: ".o_form_view .o_cp_action_menus button.dropdown-toggle", run: "click" },
+        { content: "Ask AI", trigger: ".o_ai_stream_chat_ask_ai", run: "click" },
+        { content: "the record is attached", trigger: ".o_ai_stream_chat_window .o_ai_stream_chat_chip_record[data-status=ready]:contains(Nordwind Traders)" },
+        ...ask("Which city is this customer in?"),
+        { content: "answered", trigger: `.o_ai_stream_chat_window ${ANSWER}[data-state=done]:contains(Lübeck)` },
     ],
 });
