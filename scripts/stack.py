@@ -58,12 +58,19 @@ class Odoo:
         self.session.post(base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token})
         self.csrf = re.search(r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text).group(1)
 
-    def set_param(self, key, value):
-        self.session.post(self.base + "/web/dataset/call_kw", json={
+    def call(self, model, method, *args, **kwargs):
+        response = self.session.post(self.base + "/web/dataset/call_kw", json={
             "jsonrpc": "2.0", "method": "call", "params": {
-                "model": "ir.config_parameter", "method": "set_param",
-                "args": [f"ai_stream_chat.{key}", value], "kwargs": {}},
-        }).raise_for_status()
+                "model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        })
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    def set_param(self, key, value):
+        self.call("ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value)
 
     def cookie(self):
         return "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
