@@ -64,6 +64,25 @@ def relayed(odoo, n=1):
                          lambda b: b"event: start" in b)[1:] for _ in range(n)]
 
 
+def refused(odoo, n):
+    """Seconds for the stream route to refuse an empty message: the floor any request through
+    Odoo pays (session, CSRF check, routing, one settings read), with no rows created."""
+    body = urlencode({"message": "", "csrf_token": odoo.csrf})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
+    times = []
+    for _ in range(n):
+        parts = urlsplit(odoo.base)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        start = time.perf_counter()
+        conn.request("POST", "/ai/stream_chat", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        times.append(time.perf_counter() - start)
+        conn.close()
+        assert response.status == 400, response.status
+    return times
+
+
 def relayed_start(odoo, n):
     """Seconds to the `start` event: Odoo's request, validation and row creation."""
     body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
@@ -175,6 +194,8 @@ def main():
         rows.append(("Overhead through Odoo, first delta (goal < 5 ms)", f"{rm - dm:.2f} ms"))
         rows.append(("… of which the request until the `start` event (session, CSRF, 3 rows, commit)", f"{sm:.2f} ms"))
         rows.append(("… of which `start` to first delta, minus direct", f"{relay - dm:.2f} ms"))
+        floor = statistics.median(refused(odoo, args.runs)) * 1000
+        rows.append(("Odoo's floor: the same route refusing an empty message (no rows)", f"{floor:.2f} ms"))
 
         odoo.set_param("api_url", fast_url)
         relayed(odoo, 1)

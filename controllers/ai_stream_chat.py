@@ -41,14 +41,12 @@ class AiStreamChatController(http.Controller):
 
     @http.route("/ai/stream_chat/upload", type="http", auth="user", methods=["POST"], csrf=True,
                 max_content_length=_upload_limit)
-    def upload(self, file=None, conversation_id=None, **kwargs):
+    def upload(self, file=None, **kwargs):
         """Store one file for the next question; answers its chip as JSON (wire-contract.md)."""
         try:
             if not hasattr(file, "read"):
                 raise BadRequest(request.env._("No file was sent."))
-            chip = request.env["ai.chat.document"]._upload(
-                file.filename, file.read(), conversation_id=conversation_id,
-            )
+            chip = request.env["ai.chat.document"]._upload(file.filename, file.read())
         except HTTPException as exc:
             return _refusal(exc)
         return request.make_json_response(chip)

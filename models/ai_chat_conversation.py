@@ -66,12 +66,10 @@ class AiChatConversation(models.Model):
         }
 
     @api.model
-    def chat_attach_record(self, res_model, res_id, conversation_id=None, with_messages=False,
-                           with_attachments=False):
+    def chat_attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """Chips for a record the user may read: its text snapshot, then its files on request."""
         return self.env["ai.chat.document"]._attach_record(
-            res_model, res_id, conversation_id=conversation_id, with_messages=with_messages,
-            with_attachments=with_attachments,
+            res_model, res_id, with_messages=with_messages, with_attachments=with_attachments,
         )
 
     @api.model

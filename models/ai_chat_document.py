@@ -22,8 +22,9 @@ class AiChatDocument(models.AbstractModel):
     """Files and record snapshots attached to chat messages.
 
     They are ir.attachment rows on the conversation (res_model/res_id), so the conversation's
-    record rules protect them. An upload made before its conversation exists has no res_id
-    yet: ir.attachment then lets only its creator see it, until the question links it.
+    record rules protect them. Until a question sends it, an upload has no res_id (0), and
+    ir.attachment lets only its creator see it: a file in the composer can go with whichever
+    conversation the user sends it in.
     """
     _name = "ai.chat.document"
     _description = "AI Chat Documents"
@@ -31,10 +32,9 @@ class AiChatDocument(models.AbstractModel):
     # -- upload --------------------------------------------------------------------------
 
     @api.model
-    def _upload(self, filename, data, conversation_id=None):
+    def _upload(self, filename, data):
         """Store an uploaded file if its text can be read; returns its chip."""
         settings = self.env[CONVERSATION]._get_chat_settings()
-        conversation = self.env[CONVERSATION]._stream_conversation(conversation_id)
         name = self._clean_name(filename)
         if len(data) > settings.max_file_bytes:
             raise RequestEntityTooLarge(self._too_large_message(settings))
@@ -47,7 +47,7 @@ class AiChatDocument(models.AbstractModel):
             "name": name,
             "raw": data,
             "res_model": CONVERSATION,
-            "res_id": conversation.id or False,
+            "res_id": 0,
         })
         return self._chip(attachment, {
             "chars": len(extraction.text),
@@ -56,11 +56,9 @@ class AiChatDocument(models.AbstractModel):
         })
 
     @api.model
-    def _attach_record(self, res_model, res_id, conversation_id=None, with_messages=False,
-                       with_attachments=False):
+    def _attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """A text snapshot of a record the user may read (and its files on request): chips."""
         settings = self.env[CONVERSATION]._get_chat_settings()
-        conversation = self.env[CONVERSATION]._stream_conversation(conversation_id)
         title, text = self.env["ai.chat.record.context"]._record_text(
             res_model, int(res_id), with_messages=bool(with_messages),
             max_chars=settings.document_chars,
@@ -71,15 +69,15 @@ class AiChatDocument(models.AbstractModel):
             "mimetype": "text/markdown",
             "description": f"{RECORD_MARK}{res_model},{int(res_id)}",
             "res_model": CONVERSATION,
-            "res_id": conversation.id or False,
+            "res_id": 0,
         })
         chips = [self._chip(snapshot, {"chars": len(text), "total_chars": len(text)})]
         if with_attachments:
-            chips += self._copy_record_files(res_model, int(res_id), conversation, settings)
+            chips += self._copy_record_files(res_model, int(res_id), settings)
         return chips
 
     @api.model
-    def _copy_record_files(self, res_model, res_id, conversation, settings):
+    def _copy_record_files(self, res_model, res_id, settings):
         """The record's files the user may read, as chips; unreadable ones say why."""
         files = self.env["ir.attachment"].search(
             [("res_model", "=", res_model), ("res_id", "=", res_id), ("type", "=", "binary")],
@@ -95,7 +93,7 @@ class AiChatDocument(models.AbstractModel):
             except ExtractionError as exc:
                 chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
                 continue
-            copy = file.copy({"res_model": CONVERSATION, "res_id": conversation.id or False})
+            copy = file.copy({"res_model": CONVERSATION, "res_id": 0})
             chips.append(self._chip(copy, {
                 "chars": len(extraction.text),
                 "total_chars": extraction.total_chars,
@@ -109,8 +107,8 @@ class AiChatDocument(models.AbstractModel):
     def _resolve(self, attachment_ids, conversation, settings):
         """ir.attachment rows for the comma separated ids a question names, in that order.
 
-        Only this user's uploads to this conversation (or not yet linked to one) qualify:
-        any other id is refused, never dropped.
+        Only this user's uploads not sent yet, or already in this conversation, qualify: any
+        other id is refused, never dropped.
         """
         Attachment = self.env["ir.attachment"]
         text = (attachment_ids or "").strip() if isinstance(attachment_ids, str) else attachment_ids

@@ -12,9 +12,9 @@ UPLOAD_URL = "/ai/stream_chat/upload"
 @tagged("post_install", "-at_install")
 class TestDocuments(AiStreamChatCase):
 
-    def upload(self, filename, data, login="chat_a", conversation_id=None, csrf=True):
+    def upload(self, filename, data, login="chat_a", csrf=True):
         self.authenticate(login, login)
-        form = {"conversation_id": conversation_id} if conversation_id else {}
+        form = {}
         if csrf:
             form["csrf_token"] = http.Request.csrf_token(self)
         return self.opener.post(self.base_url() + UPLOAD_URL, data=form,
@@ -65,15 +65,20 @@ class TestDocuments(AiStreamChatCase):
         chip = self.chip("notes.md", b"# Notes\nThe launch code word is PELICAN.\n")
         events, _ = self.chat("What is in it?", attachment_ids=str(chip["id"]))
         conversation_id = self.of(events, "start")[0]["conversation_id"]
-        self.chat("And the code word again?", conversation_id=conversation_id)
+        more = self.chip("more.txt", b"Second file: the colour is TEAL.")
+        self.chat("And the code word again?", conversation_id=conversation_id, attachment_ids=str(more["id"]))
         messages = self.fake.requests[-1]["json"]["messages"]
         self.assertIn("PELICAN", messages[1]["content"])  # the first question's turn
         self.assertNotIn("PELICAN", messages[-1]["content"])
+        self.assertIn("TEAL", messages[-1]["content"])
+        self.env.invalidate_all()
+        self.assertEqual(self.env["ir.attachment"].browse(more["id"]).res_id, conversation_id)
         # Reopening the conversation shows the chip on the first question.
         self.authenticate("chat_a", "chat_a")
         payload = self.env["ai.chat.conversation"].with_user(self.user_a).browse(conversation_id).chat_messages()
         self.assertEqual([a["name"] for a in payload[0]["attachments"]], ["notes.md"])
-        self.assertEqual(payload[2]["attachments"], [])
+        self.assertEqual([a["name"] for a in payload[2]["attachments"]], ["more.txt"])
+        self.assertEqual(payload[1]["attachments"], [])
 
     def test_documents_of_dropped_turns_move_forward(self):
         self.set_param("history_chars", "40")
@@ -170,7 +175,6 @@ class TestDocuments(AiStreamChatCase):
         events, _ = self.chat("Read it", login="chat_b", attachment_ids=str(chip["id"]))
         conversation_id = self.of(events, "start")[0]["conversation_id"]
         self.assertEqual(self.open_stream(login="chat_a", message="x", attachment_ids=str(chip["id"])).status_code, 404)
-        self.assertEqual(self.upload("a.txt", b"x", login="chat_a", conversation_id=conversation_id).status_code, 404)
         self.assertFalse(Attachment.search([("res_model", "=", "ai.chat.conversation"), ("res_id", "=", conversation_id)]))
 
     def test_bad_ids_are_refused(self):

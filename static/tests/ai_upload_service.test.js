@@ -15,7 +15,7 @@ function mockUpload(response) {
             const formData = await request.formData();
             sent.resolve({
                 csrf: formData.get("csrf_token"),
-                conversation: formData.get("conversation_id"),
+                fields: [...formData.keys()],
                 file: formData.get("file"),
             });
             return response;
@@ -25,16 +25,14 @@ function mockUpload(response) {
     return sent;
 }
 
-test("sends the file, the CSRF token and the conversation; answers the chip", async () => {
+test("sends the file and the CSRF token; answers the chip", async () => {
     const sent = mockUpload(new Response(JSON.stringify(chip({ id: 5, name: "a.txt" }))));
     await makeMockEnv();
-    const result = await getService("ai_stream_chat.upload").upload(makeFile("abc", "a.txt"), {
-        conversationId: 12,
-    });
+    const result = await getService("ai_stream_chat.upload").upload(makeFile("abc", "a.txt"));
     expect(result).toEqual(chip({ id: 5, name: "a.txt" }));
-    const { csrf, conversation, file } = await sent;
+    const { csrf, fields, file } = await sent;
     expect(csrf).toBe(odoo.csrf_token);
-    expect(conversation).toBe("12");
+    expect(fields).toEqual(["csrf_token", "file"]);
     expect(file.name).toBe("a.txt");
     expect(await file.text()).toBe("abc");
 });

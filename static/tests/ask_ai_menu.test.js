@@ -45,7 +45,7 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     await waitFor(`.o_ai_stream_chat_window ${RECORD_CHIP}:contains(Azure Interior)`);
     expect.verifySteps([
         "chat_list",
-        'chat_attach_record partner 4 {"conversation_id":false,"with_messages":false,"with_attachments":false}',
+        'chat_attach_record partner 4 {"with_messages":false,"with_attachments":false}',
     ]);
     expect(".o_ai_stream_chat_systray_button").toHaveAttribute("aria-expanded", "true");
     expect(".o_ai_stream_chat_chip_messages").not.toBeChecked();
@@ -54,7 +54,7 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     await contains(".o_ai_stream_chat_chip_files").click();
     await waitFor(".o_ai_stream_chat_composer .o_ai_stream_chat_chip:contains(contract.pdf)");
     expect.verifySteps([
-        'chat_attach_record partner 4 {"conversation_id":false,"with_messages":false,"with_attachments":true}',
+        'chat_attach_record partner 4 {"with_messages":false,"with_attachments":true}',
     ]);
     expect(".o_ai_stream_chat_composer .o_ai_stream_chat_chip").toHaveCount(2);
     expect(".o_ai_stream_chat_chip_files").toBeChecked();

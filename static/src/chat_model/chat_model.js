@@ -269,7 +269,6 @@ export class ChatModel {
         let attachments;
         try {
             const chips = await this.orm.call(MODEL, "chat_attach_record", [resModel, resId], {
-                conversation_id: state.conversationId || false,
                 with_messages: withMessages,
                 with_attachments: withAttachments,
             });
@@ -340,7 +339,6 @@ export class ChatModel {
         this.uploads.set(attachment.localId, controller);
         try {
             const data = await this.aiUpload.upload(file, {
-                conversationId: state.conversationId,
                 signal: controller.signal,
                 onProgress: (loaded, total) => {
                     attachment.progress = Math.min(1, loaded / total);

@@ -73,7 +73,6 @@ function readAnswer(xhr) {
  *
  * @param {File} file
  * @param {Object} [options]
- * @param {number|null} [options.conversationId] the open conversation, if any
  * @param {(loaded: number, total: number) => void} [options.onProgress] bytes sent so far
  * @param {AbortSignal} [options.signal] aborting cancels the request and rejects with an
  *      AbortError
@@ -81,7 +80,7 @@ function readAnswer(xhr) {
  * @throws {SessionExpiredError} no session
  * @throws {UploadHttpError} refused (status, reason) or network failure (status 0)
  */
-export function uploadFile(file, { conversationId, onProgress, signal } = {}) {
+export function uploadFile(file, { onProgress, signal } = {}) {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) {
             reject(new DOMException("The upload was aborted.", "AbortError"));
@@ -119,9 +118,6 @@ export function uploadFile(file, { conversationId, onProgress, signal } = {}) {
         const formData = new FormData();
         formData.append("csrf_token", odoo.csrf_token);
         formData.append("file", file, file.name);
-        if (conversationId) {
-            formData.append("conversation_id", String(conversationId));
-        }
         xhr.open("POST", UPLOAD_ROUTE);
         xhr.send(formData);
     });
