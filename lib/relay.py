@@ -74,7 +74,6 @@ class Relay:
         job = self.job
         reader = threading.Thread(target=self._pump, name="ai_stream_chat upstream", daemon=True)
         try:
-            reader.start()  # the upstream request goes out while `start` reaches the client
             yield self.encoder.encode("start", {
                 "conversation_id": job["conversation_id"],
                 "message_id": job["message_id"],
@@ -82,6 +81,9 @@ class Relay:
                 "model": job["llm_model"],
                 "attachments": job.get("attachments", []),
             })
+            # Started after `start` is out: building the upstream request holds the GIL for a
+            # few ms, which would otherwise delay the first byte the user sees.
+            reader.start()
             yield from self._relay()
             yield self._finalize("error" if self.error else "done")
         except Exception:  # not GeneratorExit (client gone): nothing may be yielded for that

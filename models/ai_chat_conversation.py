@@ -116,9 +116,14 @@ class AiChatConversation(models.Model):
             ))
         self._check_stream_quota(settings)
 
-        conversation = conversation or self.create({"name": self._title_from(text)})
+        latest = {"llm_model": llm_model, "last_message_at": fields.Datetime.now()}
+        if conversation:
+            conversation.write(latest)
+            history = conversation.message_ids.filtered(lambda m: m.role != "system")
+        else:
+            conversation = self.create({"name": self._title_from(text), **latest})
+            history = self.env["ai.chat.message"]
         Document._link(attachments, conversation)
-        history = conversation.message_ids.filtered(lambda m: m.role != "system")
         if question:
             history = history.filtered(lambda m: m.id < question.id)
             old_answer.unlink()
@@ -136,14 +141,14 @@ class AiChatConversation(models.Model):
             })
         turns = history + question
         attached, info = Document._prompt_documents(turns, settings)
-        question.attachment_info = info
+        if info or question.attachment_info:
+            question.attachment_info = info
         answer = self.env["ai.chat.message"].create({
             "conversation_id": conversation.id,
             "role": "assistant",
             "state": "streaming",
             "llm_model": llm_model,
         })
-        conversation.write({"llm_model": llm_model, "last_message_at": fields.Datetime.now()})
         messages = build_messages(
             settings.system_prompt,
             [(m.role, m.content) for m in turns],

@@ -208,8 +208,12 @@ class AiChatDocument(models.AbstractModel):
 
     @api.model
     def _clean_name(self, filename):
-        name = " ".join(os.path.basename((filename or "").replace("\\", "/")).split())
-        return name[:NAME_MAX_CHARS] or "file"
+        name = os.path.basename((filename or "").replace("\\", "/"))
+        # Control characters (a NUL would fail the insert) and runs of blanks go.
+        name = " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 10 else ""
+        return (stem[: NAME_MAX_CHARS - len(ext)] + ext) if stem else "file"
 
     @api.model
     def _too_large_message(self, settings):
