@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, TooManyRequests
 
 from odoo import api, fields, models
 
@@ -14,6 +14,7 @@ CONVERSATION = "ai.chat.conversation"
 RECORD_MARK = "ai_stream_chat.record:"
 NAME_MAX_CHARS = 200
 PENDING_HOURS = 24  # uploads never sent are removed after this
+PENDING_PER_MESSAGE = 5  # uploads one user may have waiting, in messages' worth of files
 
 _cache = documents.ExtractionCache()
 
@@ -38,6 +39,7 @@ class AiChatDocument(models.AbstractModel):
         name = self._clean_name(filename)
         if len(data) > settings.max_file_bytes:
             raise RequestEntityTooLarge(self._too_large_message(settings))
+        self._check_pending_quota(settings)
         checksum = hashlib.sha1(data).hexdigest()
         try:
             extraction = self._extract(checksum, name, lambda: data, settings)
@@ -60,21 +62,34 @@ class AiChatDocument(models.AbstractModel):
         """A text snapshot of a record the user may read (and its files on request): chips."""
         settings = self.env[CONVERSATION]._get_chat_settings()
         title, text = self.env["ai.chat.record.context"]._record_text(
-            res_model, int(res_id), with_messages=bool(with_messages),
-            max_chars=settings.document_chars,
+            res_model, res_id, with_messages=bool(with_messages), max_chars=settings.document_chars,
         )
+        res_id = int(res_id)  # valid once the record was read
         snapshot = self.env["ir.attachment"].create({
             "name": self._clean_name(f"{title}.md"),
             "raw": text.encode(),
             "mimetype": "text/markdown",
-            "description": f"{RECORD_MARK}{res_model},{int(res_id)}",
+            "description": f"{RECORD_MARK}{res_model},{res_id}",
             "res_model": CONVERSATION,
             "res_id": 0,
         })
         chips = [self._chip(snapshot, {"chars": len(text), "total_chars": len(text)})]
         if with_attachments:
-            chips += self._copy_record_files(res_model, int(res_id), settings)
+            chips += self._copy_record_files(res_model, res_id, settings)
         return chips
+
+    @api.model
+    def _check_pending_quota(self, settings):
+        """Uploads never sent stay a day: bound how many one user can pile up meanwhile."""
+        limit = PENDING_PER_MESSAGE * max(settings.max_attachments, 1)
+        pending = self.env["ir.attachment"].search_count([
+            ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]),
+            ("create_uid", "=", self.env.uid),
+        ])
+        if pending >= limit:
+            raise TooManyRequests(self.env._(
+                "%(count)s files are waiting to be sent. Send or remove some first.", count=pending
+            ))
 
     @api.model
     def _copy_record_files(self, res_model, res_id, settings):

@@ -1,6 +1,6 @@
 """Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups (issue 4)."""
 from odoo import http
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.tests import tagged
 
 from .common import AiStreamChatCase
@@ -125,6 +125,15 @@ class TestDocuments(AiStreamChatCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("at most 2 files", response.text)
 
+    def test_files_waiting_to_be_sent_are_bounded(self):
+        self.set_param("max_attachments", "2")  # 5 messages' worth: 10 waiting files
+        for i in range(10):
+            self.chip(f"f{i}.txt", b"text %d" % i)
+        response = self.upload("one-more.txt", b"x")
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("10 files are waiting", response.text)
+        self.assertEqual(self.upload("theirs.txt", b"x", login="chat_b").status_code, 200)
+
     # -- bad files -----------------------------------------------------------------------
 
     def test_bad_files_get_a_clear_refusal(self):
@@ -246,4 +255,6 @@ class TestDocuments(AiStreamChatCase):
             Conversation.chat_attach_record("ai.chat.conversation", theirs.id)
         with self.assertRaises(AccessError):
             Conversation.chat_attach_record("ir.config_parameter", 1)
+        with self.assertRaises(MissingError):
+            Conversation.chat_attach_record("res.partner", "not-an-id")
         self.assertFalse(self.env["ir.attachment"].search([("name", "=", "Private plans.md")]))
