@@ -73,6 +73,11 @@ class AiChatConversation(models.Model):
         )
 
     @api.model
+    def chat_discard_attachments(self, attachment_ids):
+        """Files removed from the composer: the user's own unsent ones are deleted."""
+        return self.env["ai.chat.document"]._discard(attachment_ids)
+
+    @api.model
     def chat_list(self, search="", limit=40, offset=0):
         """The user's own conversations, newest first; `search` looks in titles and messages."""
         domain = [("user_id", "=", self.env.uid)]

@@ -61,6 +61,7 @@ class AiChatDocument(models.AbstractModel):
     def _attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """A text snapshot of a record the user may read (and its files on request): chips."""
         settings = self.env[CONVERSATION]._get_chat_settings()
+        self._check_pending_quota(settings)
         title, text = self.env["ai.chat.record.context"]._record_text(
             res_model, res_id, with_messages=bool(with_messages), max_chars=settings.document_chars,
         )
@@ -146,6 +147,18 @@ class AiChatDocument(models.AbstractModel):
         if len(found) != len(ids):
             raise NotFound(self.env._("Attachment not found."))
         return Attachment.browse(ids)
+
+    @api.model
+    def _discard(self, attachment_ids):
+        """Delete this user's unsent uploads among attachment_ids; others are left alone."""
+        ids = [i for i in attachment_ids or [] if isinstance(i, int)]
+        unsent = self.env["ir.attachment"].search([
+            ("id", "in", ids), ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]),
+            ("create_uid", "=", self.env.uid),
+        ])
+        count = len(unsent)
+        unsent.unlink()
+        return count
 
     @api.model
     def _link(self, attachments, conversation):

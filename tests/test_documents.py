@@ -134,6 +134,16 @@ class TestDocuments(AiStreamChatCase):
         self.assertIn("10 files are waiting", response.text)
         self.assertEqual(self.upload("theirs.txt", b"x", login="chat_b").status_code, 200)
 
+    def test_removed_files_are_deleted_but_only_unsent_own_ones(self):
+        mine = self.chip("mine.txt", b"draft")
+        theirs = self.chip("theirs.txt", b"B's draft", login="chat_b")
+        sent = self.chip("sent.txt", b"sent")
+        self.chat("x", attachment_ids=str(sent["id"]))
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        self.assertEqual(Conversation.chat_discard_attachments([mine["id"], theirs["id"], sent["id"], "x"]), 1)
+        remaining = self.env["ir.attachment"].search([("name", "in", ["mine.txt", "theirs.txt", "sent.txt"])])
+        self.assertEqual(sorted(remaining.mapped("name")), ["sent.txt", "theirs.txt"])
+
     # -- bad files -----------------------------------------------------------------------
 
     def test_bad_files_get_a_clear_refusal(self):

@@ -215,6 +215,10 @@ export function mockChatServer({ conversations = [], messages = {}, config = CON
         },
         { pure: true }
     );
+    onRpc("ai.chat.conversation", "chat_discard_attachments", ({ args }) => {
+        step(`chat_discard_attachments ${args[0].join(",")}`);
+        return args[0].length;
+    });
     onRpc("ai.chat.conversation", "write", ({ args }) => {
         step(`write ${args[0]} ${JSON.stringify(args[1])}`);
         return true;

@@ -33,8 +33,8 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     server.attachRecord = ({ args, kwargs }) =>
         kwargs.with_attachments
             ? [
-                  chip({ id: 90, name: "Azure Interior", kind: "record" }),
-                  chip({ id: 91, name: "contract.pdf", mimetype: "application/pdf" }),
+                  chip({ id: 92, name: "Azure Interior", kind: "record" }),
+                  chip({ id: 93, name: "contract.pdf", mimetype: "application/pdf" }),
               ]
             : [chip({ id: 90, name: "Azure Interior", kind: "record" })];
     await mountWithCleanup(ChatSystray);
@@ -50,10 +50,11 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     expect(".o_ai_stream_chat_systray_button").toHaveAttribute("aria-expanded", "true");
     expect(".o_ai_stream_chat_chip_messages").not.toBeChecked();
 
-    // Include files: asked again, the record's chips are replaced.
+    // Include files: asked again, the record's chips are replaced (the old snapshot deleted).
     await contains(".o_ai_stream_chat_chip_files").click();
     await waitFor(".o_ai_stream_chat_composer .o_ai_stream_chat_chip:contains(contract.pdf)");
     expect.verifySteps([
+        "chat_discard_attachments 90",
         'chat_attach_record partner 4 {"with_messages":false,"with_attachments":true}',
     ]);
     expect(".o_ai_stream_chat_composer .o_ai_stream_chat_chip").toHaveCount(2);
@@ -67,7 +68,7 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     expect((await server.stream(0)).fields).toEqual({
         message: "Summarize",
         model: "model-a",
-        attachment_ids: "90,91",
+        attachment_ids: "92,93",
     });
 });
 

@@ -121,6 +121,19 @@ test("removing a chip while it uploads aborts the upload", async () => {
     expect((await server.stream(0)).fields).toEqual({ message: "Hi", model: "model-a" });
 });
 
+test("removing an uploaded file deletes it on the server", async () => {
+    const server = mockChatServer({ steps: true });
+    await mountChat();
+    expect.verifySteps(["chat_list"]);
+    await pickFiles([makeFile("hello", "notes.txt")]);
+    (await server.upload("notes.txt")).succeed({ id: 7, name: "notes.txt", size: 5 });
+    await waitFor(`${COMPOSER_CHIP}[data-status=ready]`);
+    await contains(".o_ai_stream_chat_chip_remove").click();
+    expect(COMPOSER_CHIP).toHaveCount(0);
+    await animationFrame();
+    expect.verifySteps(["chat_discard_attachments 7"]);
+});
+
 test("too large or too many files are refused without a request", async () => {
     const server = mockChatServer({
         config: { ...CONFIG, max_file_bytes: 10, max_attachments: 2 },

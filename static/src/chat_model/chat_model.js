@@ -249,6 +249,20 @@ export class ChatModel {
         }
         const removed = new Set(group.map((a) => a.localId));
         state.attachments = state.attachments.filter((a) => !removed.has(a.localId));
+        this._discard(group);
+    }
+
+    /**
+     * Delete uploaded files that will not be sent (the server would remove them after a day).
+     *
+     * @param {ChatAttachment[]} attachments
+     */
+    _discard(attachments) {
+        const ids = attachments.filter((a) => a.status === "ready" && a.id).map((a) => a.id);
+        if (ids.length) {
+            // Best effort: a failure only leaves the file to the server's daily clean-up.
+            this.orm.call(MODEL, "chat_discard_attachments", [ids]).catch(() => {});
+        }
     }
 
     /**
@@ -301,6 +315,10 @@ export class ChatModel {
      */
     _replaceRecord(key, attachments) {
         const state = this.state;
+        const stillAttached = new Set(attachments.map((a) => a.id).filter(Boolean));
+        this._discard(
+            state.attachments.filter((a) => a.record?.key === key && !stillAttached.has(a.id))
+        );
         const list = [...state.attachments];
         const index = list.findIndex((a) => a.record?.key === key);
         const kept = list.filter((a) => a.record?.key !== key);
