@@ -1,5 +1,6 @@
 """Documents in the prompt: one character budget shared between files, and the delimited blocks
 the model reads them in. Plain Python, no ORM."""
+import html
 import re
 import threading
 from collections import OrderedDict
@@ -68,9 +69,9 @@ def cut(text, size):
 def block(placed):
     """One document as a delimited block the model can cite by name."""
     doc = placed.document
-    name = " ".join(doc.name.replace('"', "'").split())
+    name = _attribute(doc.name)
     if doc.error:
-        return f'<document name="{name}" error="{doc.error}"></document>'
+        return f'<document name="{name}" error="{_attribute(doc.error)}"></document>'
     note = ""
     if placed.truncated:
         note = (f' note="truncated: the first {len(placed.text):,} of {doc.total_chars:,} '
@@ -78,6 +79,11 @@ def block(placed):
     # The file's text cannot close the block early and pass itself off as the user's words.
     text = _CLOSING_TAG.sub(r"<\\/\1", placed.text)
     return f'<document name="{name}"{note}>\n{text}\n</document>'
+
+
+def _attribute(value):
+    """A name or reason as an attribute value: on one line, unable to end the tag or block."""
+    return html.escape(" ".join(value.split()), quote=True)
 
 
 def preamble(placed_docs):

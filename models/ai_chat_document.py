@@ -67,7 +67,7 @@ class AiChatDocument(models.AbstractModel):
         )
         res_id = int(res_id)  # valid once the record was read
         snapshot = self.env["ir.attachment"].create({
-            "name": self._clean_name(f"{title}.md"),
+            "name": self._clean_name(f"{title}.md", keep_slashes=True),
             "raw": text.encode(),
             "mimetype": "text/markdown",
             "description": f"{RECORD_MARK}{res_model},{res_id}",
@@ -109,7 +109,8 @@ class AiChatDocument(models.AbstractModel):
             except ExtractionError as exc:
                 chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
                 continue
-            copy = file.copy({"res_model": CONVERSATION, "res_id": 0})
+            copy = file.copy({"res_model": CONVERSATION, "res_id": 0, "description": False,
+                              "name": self._clean_name(file.name)})
             chips.append(self._chip(copy, {
                 "chars": len(extraction.text),
                 "total_chars": extraction.total_chars,
@@ -223,8 +224,8 @@ class AiChatDocument(models.AbstractModel):
             "error": info.get("error", ""),
         }
         mark = attachment.description or ""
-        if mark.startswith(RECORD_MARK):
-            res_model, _, res_id = mark[len(RECORD_MARK):].rpartition(",")
+        res_model, _, res_id = mark.removeprefix(RECORD_MARK).rpartition(",")
+        if mark.startswith(RECORD_MARK) and res_id.isdigit():
             chip.update(kind="record", record={"res_model": res_model, "res_id": int(res_id)})
         return chip
 
@@ -235,8 +236,11 @@ class AiChatDocument(models.AbstractModel):
                 "truncated": False, "error": error}
 
     @api.model
-    def _clean_name(self, filename):
-        name = os.path.basename((filename or "").replace("\\", "/"))
+    def _clean_name(self, filename, keep_slashes=False):
+        """A file's base name (a record title keeps its slashes: INV/2026/0001)."""
+        name = filename or ""
+        if not keep_slashes:
+            name = os.path.basename(name.replace("\\", "/"))
         # Control characters (a NUL would fail the insert) and runs of blanks go.
         name = " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())
         stem, ext = os.path.splitext(name)

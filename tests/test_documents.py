@@ -194,12 +194,18 @@ class TestDocuments(AiStreamChatCase):
         response = self.open_stream(login="chat_a", message="Read it", attachment_ids=str(chip["id"]))
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.fake.requests)
-        # Nor can A read B's pending upload through the ORM.
+        # Nor can A find or read B's pending upload through the ORM.
+        self.env.invalidate_all()
         Attachment = self.env["ir.attachment"].with_user(self.user_a)
         self.assertFalse(Attachment.search([("id", "=", chip["id"])]))
+        with self.assertRaises(AccessError):
+            Attachment.browse(chip["id"]).read(["datas", "index_content"])
         # A linked file of B's conversation stays B's.
         events, _ = self.chat("Read it", login="chat_b", attachment_ids=str(chip["id"]))
         conversation_id = self.of(events, "start")[0]["conversation_id"]
+        self.env.invalidate_all()
+        with self.assertRaises(AccessError):
+            Attachment.browse(chip["id"]).read(["datas"])
         self.assertEqual(self.open_stream(login="chat_a", message="x", attachment_ids=str(chip["id"])).status_code, 404)
         self.assertFalse(Attachment.search([("res_model", "=", "ai.chat.conversation"), ("res_id", "=", conversation_id)]))
 
@@ -257,6 +263,18 @@ class TestDocuments(AiStreamChatCase):
         # The partner's own file is untouched; the chat has its own copy.
         self.assertEqual(len(self.env["ir.attachment"].search([("res_model", "=", "res.partner"),
                                                               ("res_id", "=", partner.id)])), 2)
+
+    def test_record_names_keep_their_slashes_and_copies_are_plain_files(self):
+        partner = self.env["res.partner"].create({"name": "Acme / Lyon"})
+        self.env["ir.attachment"].create({
+            "name": "planted.txt", "raw": b"text", "res_model": "res.partner", "res_id": partner.id,
+            "description": "ai_stream_chat.record:res.partner,abc",
+        })
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        record, copy = Conversation.chat_attach_record("res.partner", partner.id, with_attachments=True)
+        self.assertEqual(record["name"], "Acme / Lyon.md")
+        self.assertEqual((copy["name"], copy["kind"]), ("planted.txt", "text"))
+        self.assertNotIn("record", copy)
 
     def test_a_record_the_user_cannot_read_is_refused(self):
         theirs = self.env["ai.chat.conversation"].with_user(self.user_b).create({"name": "Private plans"})

@@ -11,7 +11,7 @@ import {
 } from "@web/../tests/web_test_helpers";
 
 import { ChatSystray } from "@ai_stream_chat/chat_systray/chat_systray";
-import { chip, mockChatServer } from "./ai_stream_chat_test_helpers";
+import { CONFIG, chip, mockChatServer } from "./ai_stream_chat_test_helpers";
 
 describe.current.tags("desktop");
 
@@ -70,6 +70,29 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
         model: "model-a",
         attachment_ids: "92,93",
     });
+});
+
+test("a record's files over the per-message limit are refused on their chips", async () => {
+    const server = mockChatServer({ config: { ...CONFIG, max_attachments: 2 }, steps: true });
+    server.attachRecord = () => [
+        chip({ id: 90, name: "Azure Interior", kind: "record" }),
+        chip({ id: 91, name: "a.pdf" }),
+        chip({ id: 92, name: "b.pdf" }),
+    ];
+    await mountWithCleanup(ChatSystray);
+    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await openCogMenu();
+    await contains(".o_ai_stream_chat_ask_ai").click();
+    await waitFor(".o_ai_stream_chat_composer .o_ai_stream_chat_chip_failed:contains(b.pdf)");
+    expect(".o_ai_stream_chat_chip_failed .o_ai_stream_chat_chip_error").toHaveText(
+        "A message can have at most 2 attachments."
+    );
+    expect(".o_ai_stream_chat_composer .o_ai_stream_chat_chip[data-status=ready]").toHaveCount(2);
+    expect.verifySteps([
+        "chat_list",
+        'chat_attach_record partner 4 {"with_messages":false,"with_attachments":false}',
+        "chat_discard_attachments 92",
+    ]);
 });
 
 test("Ask AI is not offered on a new record", async () => {

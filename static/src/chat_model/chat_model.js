@@ -292,6 +292,7 @@ export class ChatModel {
             if (!attachments.length) {
                 throw new Error(_t("Nothing of this record can be attached."));
             }
+            this._refuseOverCount(attachments, record.key);
         } catch (error) {
             const message = error?.data?.message || error?.message || "";
             attachments = [
@@ -306,6 +307,31 @@ export class ChatModel {
         // Unless the user removed it, or asked again meanwhile.
         if (this.recordRequests.get(record.key) === token) {
             this._replaceRecord(record.key, attachments);
+        }
+    }
+
+    /**
+     * A record's files beyond the per-message limit (counting the draft's other files) are
+     * shown refused and deleted, rather than making the whole message fail when sent.
+     *
+     * @param {ChatAttachment[]} attachments the record's new chips, its summary first
+     * @param {string} key
+     */
+    _refuseOverCount(attachments, key) {
+        const max = this.state.config.max_attachments;
+        const others = this.state.attachments.filter(
+            (a) => a.record?.key !== key && a.status !== "error"
+        ).length;
+        const extra = attachments.filter((a) => a.status !== "error").slice(Math.max(max - others, 0));
+        if (!max || !extra.length) {
+            return;
+        }
+        this._discard(extra);
+        for (const attachment of extra) {
+            Object.assign(attachment, {
+                status: "error",
+                error: _t("A message can have at most %s attachments.", max),
+            });
         }
     }
 

@@ -29,11 +29,12 @@ export class ChatSystray extends Component {
     /**
      * @param {{resModel: string, resId: number}} record
      */
-    askRecord({ resModel, resId }) {
+    async askRecord({ resModel, resId }) {
         if (!this.state.open) {
             this.open();
         }
-        this.model.attachRecord(resModel, resId);
+        await this.loading; // the per-message limits come with the configuration
+        await this.model.attachRecord(resModel, resId);
     }
 
     toggle() {
