@@ -2,8 +2,6 @@
 the model reads them in. Plain Python, no ORM."""
 import html
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 PREAMBLE = (
@@ -91,30 +89,3 @@ def preamble(placed_docs):
     if not placed_docs:
         return ""
     return "\n\n".join([PREAMBLE, *(block(p) for p in placed_docs)]) + "\n\n"
-
-
-class ExtractionCache:
-    """Extracted texts by file checksum, so follow-up questions do not parse a file again.
-    Bounded by the characters it holds; shared by the threads of one worker."""
-
-    def __init__(self, max_chars=8_000_000):
-        self.max_chars = max_chars
-        self._items = OrderedDict()
-        self._chars = 0
-        self._lock = threading.Lock()
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        size = len(value.text) if hasattr(value, "text") else 0
-        with self._lock:
-            if key not in self._items and size <= self.max_chars:
-                self._items[key] = value
-                self._chars += size
-                while self._chars > self.max_chars:
-                    _, old = self._items.popitem(last=False)
-                    self._chars -= len(getattr(old, "text", ""))
-        return value

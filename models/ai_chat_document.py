@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import hashlib
 import os
 
 from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, TooManyRequests
@@ -15,8 +14,6 @@ RECORD_MARK = "ai_stream_chat.record:"
 NAME_MAX_CHARS = 200
 PENDING_HOURS = 24  # uploads never sent are removed after this
 PENDING_PER_MESSAGE = 5  # uploads one user may have waiting, in messages' worth of files
-
-_cache = documents.ExtractionCache()
 
 
 class AiChatDocument(models.AbstractModel):
@@ -40,9 +37,8 @@ class AiChatDocument(models.AbstractModel):
         if len(data) > settings.max_file_bytes:
             raise RequestEntityTooLarge(self._too_large_message(settings))
         self._check_pending_quota(settings)
-        checksum = hashlib.sha1(data).hexdigest()
         try:
-            extraction = self._extract(checksum, name, lambda: data, settings)
+            extraction = extract_text(data, name, max_chars=settings.document_chars)
         except ExtractionError as exc:
             raise BadRequest(self._extraction_messages()[exc.code]) from None
         attachment = self.env["ir.attachment"].create({
@@ -51,6 +47,7 @@ class AiChatDocument(models.AbstractModel):
             "res_model": CONVERSATION,
             "res_id": 0,
         })
+        self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
         return self._chip(attachment, {
             "chars": len(extraction.text),
             "total_chars": extraction.total_chars,
@@ -74,6 +71,7 @@ class AiChatDocument(models.AbstractModel):
             "res_model": CONVERSATION,
             "res_id": 0,
         })
+        self._store_text(snapshot, text, len(text), "markdown", settings)
         chips = [self._chip(snapshot, {"chars": len(text), "total_chars": len(text)})]
         if with_attachments:
             chips += self._copy_record_files(res_model, res_id, settings)
@@ -105,12 +103,13 @@ class AiChatDocument(models.AbstractModel):
                 chips.append(self._refused_chip(file, self._too_large_message(settings)))
                 continue
             try:
-                extraction = self._extract(file.checksum, file.name, lambda f=file: f.raw, settings)
+                extraction = extract_text(file.raw, file.name, max_chars=settings.document_chars)
             except ExtractionError as exc:
                 chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
                 continue
             copy = file.copy({"res_model": CONVERSATION, "res_id": 0, "description": False,
                               "name": self._clean_name(file.name)})
+            self._store_text(copy, extraction.text, extraction.total_chars, extraction.kind, settings)
             chips.append(self._chip(copy, {
                 "chars": len(extraction.text),
                 "total_chars": extraction.total_chars,
@@ -170,18 +169,22 @@ class AiChatDocument(models.AbstractModel):
         """turns: messages sent upstream, oldest first, the new question last.
 
         Returns ({index in turns: preamble}, info of the question's documents by attachment id).
-        The question's files are served first from the budget, then older ones newest first.
+        The question's files are served first from the budget, then older ones newest first;
+        a file sent again (a retry) is in the prompt once, with its newest question.
         """
-        carriers = [(i, m) for i, m in enumerate(turns) if m.role == "user" and m.attachment_ids]
-        carriers.sort(key=lambda pair: pair[0], reverse=True)
-        groups = [[self._document(a, settings) for a in m.attachment_ids.sorted("id")]
-                  for _, m in carriers]
+        carriers, seen = [], set()
+        for index in reversed(range(len(turns))):
+            message = turns[index]
+            files = message.attachment_ids.sorted("id").filtered(lambda a: a.id not in seen)
+            if message.role == "user" and files:
+                carriers.append((index, files))
+                seen.update(files.ids)
+        groups = [[self._document(a, settings) for a in files] for _, files in carriers]
         placed = documents.place(groups, settings.document_chars)
         attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
         info = {}
-        question = turns[-1]
-        if carriers and carriers[0][1] == question:
-            for attachment, item in zip(question.attachment_ids.sorted("id"), placed[0]):
+        if carriers and carriers[0][0] == len(turns) - 1:
+            for attachment, item in zip(carriers[0][1], placed[0]):
                 info[str(attachment.id)] = {
                     "chars": len(item.text),
                     "total_chars": item.document.total_chars,
@@ -191,21 +194,31 @@ class AiChatDocument(models.AbstractModel):
 
     @api.model
     def _document(self, attachment, settings):
+        """The attachment's text as stored at upload; read again only if the budget grew
+        beyond what was kept (or the text was never stored)."""
+        stored = self.env["ai.chat.document.text"].search([("attachment_id", "=", attachment.id)])
+        budget = settings.document_chars
+        if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
+            return documents.Document(attachment.name, (stored.text or "")[:budget], stored.total_chars)
         try:
-            extraction = self._extract(attachment.checksum, attachment.name, lambda: attachment.raw,
-                                       settings)
+            extraction = extract_text(attachment.raw, attachment.name, max_chars=budget)
         except ExtractionError as exc:
             return documents.Document(attachment.name, error=self._extraction_messages()[exc.code])
+        self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
         return documents.Document(attachment.name, extraction.text, extraction.total_chars)
 
     # -- shared --------------------------------------------------------------------------
 
     @api.model
-    def _extract(self, checksum, name, load, settings):
-        """Extracted text (cut to the whole document budget), cached by content."""
-        limit = max(settings.document_chars, 1)
-        return _cache.get((checksum, name.rsplit(".", 1)[-1].lower(), limit),
-                          lambda: extract_text(load(), name, max_chars=limit))
+    def _store_text(self, attachment, text, total_chars, kind, settings):
+        Text = self.env["ai.chat.document.text"]
+        values = {"text": text, "total_chars": total_chars, "kind": kind,
+                  "max_chars": settings.document_chars}
+        stored = Text.search([("attachment_id", "=", attachment.id)])
+        if stored:
+            stored.write(values)
+        else:
+            Text.create({"attachment_id": attachment.id, **values})
 
     @api.model
     def _chip(self, attachment, info=None):

@@ -1,8 +1,11 @@
 """Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups (issue 4)."""
+from unittest.mock import patch
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.tests import tagged
 
+from ..models import ai_chat_document
 from .common import AiStreamChatCase
 from .test_extract import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
 
@@ -91,6 +94,25 @@ class TestDocuments(AiStreamChatCase):
         self.assertIn("42 kEUR", str(messages))
 
     # -- budget --------------------------------------------------------------------------
+
+    def test_text_is_read_once_and_again_only_for_a_bigger_budget(self):
+        self.set_param("document_chars", "1000")
+        chip = self.chip("long.txt", "\n".join(f"line {i}" for i in range(1000)).encode())
+        stored = self.env["ai.chat.document.text"].search([("attachment_id", "=", chip["id"])])
+        self.assertEqual((stored.max_chars, stored.total_chars, stored.kind), (1000, chip["total_chars"], "text"))
+        with patch.object(ai_chat_document, "extract_text") as extract:
+            events, _ = self.chat("First", attachment_ids=str(chip["id"]))
+            extract.assert_not_called()
+        conversation_id = self.of(events, "start")[0]["conversation_id"]
+        self.set_param("document_chars", "5000")
+        events, _ = self.chat("Again with more room", conversation_id=conversation_id,
+                              attachment_ids=str(chip["id"]))
+        self.env.invalidate_all()
+        self.assertEqual(stored.max_chars, 5000)
+        self.assertGreater(self.of(events, "start")[0]["attachments"][0]["chars"], 1000)
+        self.assertIn("line 500", self.prompt())
+        everything = "".join(m["content"] for m in self.fake.requests[-1]["json"]["messages"])
+        self.assertEqual(everything.count('<document name="long.txt"'), 1, "a file sent again is there once")
 
     def test_budget_truncates_and_says_so(self):
         self.set_param("document_chars", "3000")

@@ -1,7 +1,7 @@
 """Plain-Python parts, no database needed."""
 from unittest import TestCase
 
-from ..lib.documents import Document, ExtractionCache, Placed, allocate, block, cut, place
+from ..lib.documents import Document, Placed, allocate, block, cut, place
 from ..lib.prompt import build_messages
 from ..lib.settings import ChatSettings, parse_model_list, parse_temperature
 from ..lib.sse import EventEncoder
@@ -82,17 +82,3 @@ class TestDocumentsLib(TestCase):
         self.assertEqual(messages, [{"role": "user", "content": "DOC1 DOC2 q2"}])
         kept = build_messages("", history, 100, {0: "DOC1 "})
         self.assertEqual(kept[0]["content"], "DOC1 q1")
-
-    def test_cache_keeps_within_its_size(self):
-        cache = ExtractionCache(max_chars=10)
-        calls = []
-
-        def compute(text):
-            calls.append(text)
-            return Document("f", text, len(text))
-
-        cache.get("a", lambda: compute("aaaaaa"))
-        cache.get("a", lambda: compute("aaaaaa"))
-        cache.get("b", lambda: compute("bbbbbb"))  # evicts a
-        cache.get("a", lambda: compute("aaaaaa"))
-        self.assertEqual(calls, ["aaaaaa", "bbbbbb", "aaaaaa"])
