@@ -1,5 +1,14 @@
 import { describe, expect, test } from "@odoo/hoot";
-import { animationFrame, press, queryAllTexts, queryFirst, queryOne, waitFor } from "@odoo/hoot-dom";
+import {
+    animationFrame,
+    click,
+    edit,
+    press,
+    queryAllTexts,
+    queryFirst,
+    queryOne,
+    waitFor,
+} from "@odoo/hoot-dom";
 import { contains, mountWithCleanup } from "@web/../tests/web_test_helpers";
 
 import { ChatAction } from "@ai_stream_chat/chat_action/chat_action";
@@ -87,6 +96,18 @@ test("Enter sends, Shift+Enter does not", async () => {
     await animationFrame();
     expect(".o_ai_stream_chat_message_user").toHaveCount(1);
     expect((await server.stream(0)).fields.message).toMatch(/^first line/);
+});
+
+test("text typed and sent within one frame does not stay in the box", async () => {
+    const server = mockChatServer();
+    await mountChat();
+    await click(".o_ai_stream_chat_input");
+    // No frame between the last keystroke and Enter: nothing rendered the text meanwhile.
+    await edit("Quick one");
+    await press("Enter");
+    await animationFrame();
+    expect(".o_ai_stream_chat_input").toHaveValue("");
+    expect((await server.stream(0)).fields.message).toBe("Quick one");
 });
 
 test("the model picker lists the allowed models and its choice is sent", async () => {

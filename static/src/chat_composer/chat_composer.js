@@ -103,8 +103,14 @@ export class ChatComposer extends Component {
     send() {
         if (this.chat.canSend) {
             this.props.model.send();
-            // The Send button turns into Stop: keep the focus where the next message goes.
-            this.textareaRef.el?.focus();
+            const el = this.textareaRef.el;
+            if (el) {
+                // Typed and sent within one frame, the text never reached a render: t-model
+                // sees "" before and after and leaves the sent text in the box.
+                el.value = this.chat.draft;
+                // The Send button turns into Stop: keep the focus where the next message goes.
+                el.focus();
+            }
         }
     }
 
