@@ -145,7 +145,7 @@ class AiChatConversation(models.Model):
                 "attachment_ids": attachments.ids,
             })
         turns = history + question
-        attached, info = Document._prompt_documents(turns, settings)
+        attached, info = Document._prompt_documents(turns, settings, order=attachments.ids)
         if info or question.attachment_info:
             question.attachment_info = info
         answer = self.env["ai.chat.message"].create({

@@ -165,8 +165,9 @@ class AiChatDocument(models.AbstractModel):
         attachments.filtered(lambda a: not a.res_id).write({"res_id": conversation.id})
 
     @api.model
-    def _prompt_documents(self, turns, settings):
-        """turns: messages sent upstream, oldest first, the new question last.
+    def _prompt_documents(self, turns, settings, order=()):
+        """turns: messages sent upstream, oldest first, the new question last; order: the ids
+        of the question's files in the order the user attached them, when they were just sent.
 
         Returns ({index in turns: preamble}, info of the question's documents by attachment id).
         The question's files are served first from the budget, then older ones newest first;
@@ -175,7 +176,8 @@ class AiChatDocument(models.AbstractModel):
         carriers, seen = [], set()
         for index in reversed(range(len(turns))):
             message = turns[index]
-            files = message.attachment_ids.sorted("id").filtered(lambda a: a.id not in seen)
+            files = message._ordered_attachments(order if index == len(turns) - 1 else ())
+            files = files.filtered(lambda a: a.id not in seen)
             if message.role == "user" and files:
                 carriers.append((index, files))
                 seen.update(files.ids)
@@ -184,8 +186,9 @@ class AiChatDocument(models.AbstractModel):
         attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
         info = {}
         if carriers and carriers[0][0] == len(turns) - 1:
-            for attachment, item in zip(carriers[0][1], placed[0]):
+            for position, (attachment, item) in enumerate(zip(carriers[0][1], placed[0])):
                 info[str(attachment.id)] = {
+                    "position": position,
                     "chars": len(item.text),
                     "total_chars": item.document.total_chars,
                     "error": item.document.error,

@@ -102,11 +102,20 @@ class AiChatMessage(models.Model):
         }
 
     def _attachment_chips(self):
-        """In the order they were attached (ir.attachment sorts newest first)."""
         self.ensure_one()
         info = self.attachment_info or {}
         Document = self.env["ai.chat.document"]
-        return [Document._chip(a, info.get(str(a.id))) for a in self.attachment_ids.sorted("id")]
+        return [Document._chip(a, info.get(str(a.id))) for a in self._ordered_attachments()]
+
+    def _ordered_attachments(self, order=()):
+        """The files in the order the user attached them: `order` (ids) when given, else as
+        recorded when sent; a many2many keeps no order of its own."""
+        self.ensure_one()
+        info = self.attachment_info or {}
+        rank = {id_: i for i, id_ in enumerate(order)} or {
+            int(key): value.get("position", len(info)) for key, value in info.items()
+        }
+        return self.attachment_ids.sorted(lambda a: (rank.get(a.id, len(rank)), a.id))
 
     @api.model
     def _make_stream_saver(self, message_id):

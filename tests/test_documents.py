@@ -42,9 +42,10 @@ class TestDocuments(AiStreamChatCase):
             "clients.csv": "Name;City\nRené;Genève\nJürgen;Köln\n".encode("latin-1"),
         }
         chips = [self.chip(name, data) for name, data in files.items()]
+        chips.reverse()  # picked in the other order than uploaded: the user's order is kept
         self.assertTrue(all(chip["id"] and not chip["error"] for chip in chips))
-        self.assertEqual(chips[0]["kind"], "pdf")
-        self.assertGreater(chips[0]["chars"], 50)
+        self.assertEqual(chips[-1]["kind"], "pdf")
+        self.assertGreater(chips[-1]["chars"], 50)
         events, _response = self.chat("Summarize these.", attachment_ids=",".join(str(c["id"]) for c in chips))
         prompt = self.prompt()
         for name in files:
@@ -59,9 +60,13 @@ class TestDocuments(AiStreamChatCase):
         self.assertNotIn("Page 2", system["content"], "documents are user data, not system prompt")
         # Stored with the question, linked to the conversation, shown on the `start` event.
         start = self.of(events, "start")[0]
-        self.assertEqual([a["name"] for a in start["attachments"]], list(files))
+        self.assertEqual([a["name"] for a in start["attachments"]], list(reversed(files)))
+        self.assertLess(prompt.index('name="clients.csv"'), prompt.index('name="offer.pdf"'))
         question = self.env["ai.chat.message"].browse(start["user_message_id"])
-        self.assertEqual(question.attachment_ids.sorted("id").ids, [c["id"] for c in chips])
+        self.assertEqual(question._ordered_attachments().ids, [c["id"] for c in chips])
+        self.env.invalidate_all()
+        payload = self.env["ai.chat.conversation"].with_user(self.user_a).browse(start["conversation_id"]).chat_messages()
+        self.assertEqual([a["name"] for a in payload[0]["attachments"]], list(reversed(files)))
         self.assertEqual(set(question.attachment_ids.mapped("res_id")), {start["conversation_id"]})
 
     def test_follow_up_still_carries_the_document(self):
