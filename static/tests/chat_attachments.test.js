@@ -100,6 +100,23 @@ test("a picked file uploads with progress, then goes out with the message", asyn
     expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_name").toHaveText("notes.txt");
 });
 
+test("files alone can be sent: the question says what is asked", async () => {
+    const server = mockChatServer();
+    await mountChat();
+    expect(".o_ai_stream_chat_send").toHaveAttribute("disabled");
+    await pickFiles([makeFile("hello", "notes.txt")]);
+    (await server.upload("notes.txt")).succeed({ id: 7, name: "notes.txt", size: 5 });
+    await waitFor(`${COMPOSER_CHIP}[data-status=ready]`);
+    expect(".o_ai_stream_chat_send").not.toHaveAttribute("disabled");
+    await contains(".o_ai_stream_chat_send").click();
+    expect((await server.stream(0)).fields).toEqual({
+        message: "Summarize this document.",
+        model: "model-a",
+        attachment_ids: "7",
+    });
+    expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_bubble").toHaveText("Summarize this document.");
+});
+
 test("removing a chip while it uploads aborts the upload", async () => {
     const server = mockChatServer();
     await mountChat();

@@ -151,8 +151,13 @@ export class ChatModel {
         if (!state.canSend) {
             return;
         }
-        const message = state.draft.trim();
         const attachments = state.readyAttachments.map((a) => ({ ...a }));
+        // Files alone: the question is asked in words the user sees in the thread.
+        const message =
+            state.draft.trim() ||
+            (attachments.length > 1
+                ? _t("Summarize these documents.")
+                : _t("Summarize this document."));
         state.draft = "";
         // Those in error go too: they were never going to be sent.
         state.attachments = [];

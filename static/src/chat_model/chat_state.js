@@ -231,8 +231,7 @@ export class ChatState {
     }
 
     get canSend() {
-        return (
-            this.draftLength > 0 && !this.isDraftTooLong && !this.isStreaming && !this.isUploading
-        );
+        const hasContent = this.draftLength > 0 || this.readyAttachments.length > 0;
+        return hasContent && !this.isDraftTooLong && !this.isStreaming && !this.isUploading;
     }
 }
