@@ -184,7 +184,10 @@ class AiChatDocument(models.AbstractModel):
             if message.role == "user" and files:
                 carriers.append((index, files))
                 seen.update(files.ids)
-        groups = [[self._document(a, settings) for a in files] for _, files in carriers]
+        texts = self.env["ai.chat.document.text"].search([("attachment_id", "in", list(seen))])
+        stored = {text.attachment_id.id: text for text in texts}
+        groups = [[self._document(a, settings, stored.get(a.id)) for a in files]
+                  for _, files in carriers]
         placed = documents.place(groups, settings.document_chars)
         attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
         info = {}
@@ -199,10 +202,9 @@ class AiChatDocument(models.AbstractModel):
         return attached, info
 
     @api.model
-    def _document(self, attachment, settings):
-        """The attachment's text as stored at upload; read again only if the budget grew
-        beyond what was kept (or the text was never stored)."""
-        stored = self.env["ai.chat.document.text"].search([("attachment_id", "=", attachment.id)])
+    def _document(self, attachment, settings, stored):
+        """The attachment's text as stored at upload (`stored`, an ai.chat.document.text or
+        None); read again only if the budget grew beyond what was kept, or it was never stored."""
         budget = settings.document_chars
         if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
             return documents.Document(attachment.name, (stored.text or "")[:budget], stored.total_chars)
