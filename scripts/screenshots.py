@@ -81,7 +81,7 @@ def main():
             page.fill(".o_ai_stream_chat_input", "Does the offer match what we sold this year?")
             page.screenshot(path=str(DOCS / "screenshot-attach.png"))
             page.keyboard.press("Enter")
-            page.wait_for_selector(".o_ai_stream_chat_stop", state="detached", timeout=60000)
+            page.wait_for_selector(".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000)
             page.wait_for_timeout(300)  # the last frame re-renders the question's chips
             page.locator(".o_ai_stream_chat_thread .o_ai_stream_chat_chip").first.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
