@@ -184,7 +184,9 @@ class AiChatDocument(models.AbstractModel):
             if message.role == "user" and files:
                 carriers.append((index, files))
                 seen.update(files.ids)
-        texts = self.env["ai.chat.document.text"].search([("attachment_id", "in", list(seen))])
+        texts = self.env["ai.chat.document.text"]
+        if seen:
+            texts = texts.search([("attachment_id", "in", list(seen))])
         stored = {text.attachment_id.id: text for text in texts}
         groups = [[self._document(a, settings, stored.get(a.id)) for a in files]
                   for _, files in carriers]

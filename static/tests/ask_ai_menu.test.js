@@ -36,13 +36,15 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
                   chip({ id: 92, name: "Azure Interior", kind: "record" }),
                   chip({ id: 93, name: "contract.pdf", mimetype: "application/pdf" }),
               ]
-            : [chip({ id: 90, name: "Azure Interior", kind: "record" })];
+            : [chip({ id: 90, name: "Azure Interior.md", kind: "record" })];
     await mountWithCleanup(ChatSystray);
     await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
     await openCogMenu();
     await contains(".o_ai_stream_chat_ask_ai").click();
 
     await waitFor(`.o_ai_stream_chat_window ${RECORD_CHIP}:contains(Azure Interior)`);
+    // The snapshot is a markdown file to the model; the chip names the record.
+    expect(`${RECORD_CHIP} .o_ai_stream_chat_chip_name`).toHaveText("Azure Interior");
     expect.verifySteps([
         "chat_list",
         'chat_attach_record partner 4 {"with_messages":false,"with_attachments":false}',

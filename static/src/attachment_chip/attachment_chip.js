@@ -46,7 +46,8 @@ export class AttachmentChip extends Component {
     get name() {
         const { name, record, status } = this.attachment;
         if (name) {
-            return name;
+            // A record's snapshot is a markdown file to the model, the record to the user.
+            return this.isRecord ? name.replace(/\.md$/, "") : name;
         }
         if (record) {
             return status === "uploading"
