@@ -249,7 +249,13 @@ class AiChatDocument(models.AbstractModel):
         mark = attachment.description or ""
         res_model, _, res_id = mark.removeprefix(RECORD_MARK).rpartition(",")
         if mark.startswith(RECORD_MARK) and res_id.isdigit():
-            chip.update(kind="record", record={"res_model": res_model, "res_id": int(res_id)})
+            Model = self.env.get(res_model)
+            chip.update(kind="record", record={
+                "res_model": res_model,
+                "res_id": int(res_id),
+                # Messages can be included only where there is a chatter (mail installed).
+                "has_chatter": Model is not None and "message_ids" in Model._fields,
+            })
         return chip
 
     @api.model

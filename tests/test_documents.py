@@ -273,7 +273,7 @@ class TestDocuments(AiStreamChatCase):
         chips = Conversation.chat_attach_record("res.partner", partner.id, with_attachments=True)
         record, *files = chips
         self.assertEqual(record["kind"], "record")
-        self.assertEqual(record["record"], {"res_model": "res.partner", "res_id": partner.id})
+        self.assertEqual(record["record"], {"res_model": "res.partner", "res_id": partner.id, "has_chatter": True})
         self.assertEqual(record["name"], "Nordwind Traders.md")
         by_name = {chip["name"]: chip for chip in files}
         self.assertTrue(by_name["terms.txt"]["id"])

@@ -33,10 +33,10 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     server.attachRecord = ({ args, kwargs }) =>
         kwargs.with_attachments
             ? [
-                  chip({ id: 92, name: "Azure Interior", kind: "record" }),
+                  chip({ id: 92, name: "Azure Interior", kind: "record", record: { has_chatter: true } }),
                   chip({ id: 93, name: "contract.pdf", mimetype: "application/pdf" }),
               ]
-            : [chip({ id: 90, name: "Azure Interior.md", kind: "record" })];
+            : [chip({ id: 90, name: "Azure Interior.md", kind: "record", record: { has_chatter: true } })];
     await mountWithCleanup(ChatSystray);
     await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
     await openCogMenu();
@@ -51,6 +51,7 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     ]);
     expect(".o_ai_stream_chat_systray_button").toHaveAttribute("aria-expanded", "true");
     expect(".o_ai_stream_chat_chip_messages").not.toBeChecked();
+    expect(".o_ai_stream_chat_chip_files").not.toBeChecked();
 
     // Include files: asked again, the record's chips are replaced (the old snapshot deleted).
     await contains(".o_ai_stream_chat_chip_files").click();
@@ -90,6 +91,9 @@ test("a record's files over the per-message limit are refused on their chips", a
         "A message can have at most 2 attachments."
     );
     expect(".o_ai_stream_chat_composer .o_ai_stream_chat_chip[data-status=ready]").toHaveCount(2);
+    // No chatter on this model: no "Include messages" switch, files can still be asked for.
+    expect(".o_ai_stream_chat_chip_messages").toHaveCount(0);
+    expect(".o_ai_stream_chat_chip_files").toHaveCount(1);
     expect.verifySteps([
         "chat_list",
         'chat_attach_record partner 4 {"with_messages":false,"with_attachments":false}',

@@ -292,7 +292,9 @@ export class ChatModel {
                 with_attachments: withAttachments,
             });
             attachments = chips.map((data, index) =>
-                attachmentFromServer(data, index ? { record: { ...record } } : { record })
+                attachmentFromServer(data, {
+                    record: { ...record, hasChatter: Boolean(data.record?.has_chatter) },
+                })
             );
             if (!attachments.length) {
                 throw new Error(_t("Nothing of this record can be attached."));
