@@ -102,11 +102,12 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
     if not text:
         raise ExtractionError("empty", "The file contains no text.")
     total = max(len(text), read.estimated_chars or 0)
-    cut = _truncate(text, max_chars)
+    cut = cut_at_line(text, max_chars)
     return Extraction(cut, total, total > len(cut), kind, read.pages)
 
 
-def _truncate(text, max_chars):
+def cut_at_line(text, max_chars):
+    """The first max_chars characters, ended at a line break when one is in the last 20 %."""
     if len(text) <= max_chars:
         return text
     newline = text.rfind("\n", 0, max_chars + 1)

@@ -7,10 +7,11 @@ visible note. The notes are in English: they are read by the model, not by the u
 """
 import re
 
+from .extract import cut_at_line
+
 TABLE_MAX_COLUMNS = 8
 TABLE_MAX_ROWS = 50
 CELL_MAX_CHARS = 200
-TRUNCATE_LOOKBACK = 0.8  # cut at a line break if one is in the last 20 % of the budget
 
 
 def one_line(text):
@@ -59,11 +60,7 @@ def cut_text(text, max_chars):
     room = max_chars - len(note)
     if room <= 0:
         return text[:max_chars]
-    head = text[:room]
-    line_break = head.rfind("\n")
-    if line_break >= room * TRUNCATE_LOOKBACK:
-        head = head[:line_break]
-    return head.rstrip() + note
+    return cut_at_line(text, room) + note
 
 
 def record_markdown(title, description, fields=(), tables=(), messages=(), max_chars=60_000):

@@ -84,10 +84,7 @@ class AiChatDocument(models.AbstractModel):
         # One upload of this user at a time past this point (until the transaction ends), so
         # parallel uploads cannot all take the last free slot.
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7842, self.env.uid))
-        pending = self.env["ir.attachment"].search_count([
-            ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]),
-            ("create_uid", "=", self.env.uid),
-        ])
+        pending = self.env["ir.attachment"].search_count(self._unsent_domain(self.env.uid))
         if pending >= limit:
             raise TooManyRequests(self.env._(
                 "%(count)s files are waiting to be sent. Send or remove some first.", count=pending
@@ -155,13 +152,18 @@ class AiChatDocument(models.AbstractModel):
     def _discard(self, attachment_ids):
         """Delete this user's unsent uploads among attachment_ids; others are left alone."""
         ids = [i for i in attachment_ids or [] if isinstance(i, int)]
-        unsent = self.env["ir.attachment"].search([
-            ("id", "in", ids), ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]),
-            ("create_uid", "=", self.env.uid),
-        ])
+        unsent = self.env["ir.attachment"].search(
+            [("id", "in", ids)] + self._unsent_domain(self.env.uid)
+        )
         count = len(unsent)
         unsent.unlink()
         return count
+
+    @api.model
+    def _unsent_domain(self, uid=None):
+        """Files uploaded but not sent with a question yet (res_id 0), of `uid` if given."""
+        domain = [("res_model", "=", CONVERSATION), ("res_id", "in", [0, False])]
+        return domain + ([("create_uid", "=", uid)] if uid else [])
 
     @api.model
     def _link(self, attachments, conversation):
@@ -298,8 +300,8 @@ class AiChatDocument(models.AbstractModel):
         """Uploads never sent with a question (the user left) are removed after a day."""
         limit = fields.Datetime.subtract(self.env.cr.now(), hours=PENDING_HOURS)
         # sudo: ir.attachment - the cron removes every user's abandoned uploads
-        pending = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", CONVERSATION), ("res_id", "in", [0, False]), ("create_date", "<", limit),
-        ])
+        pending = self.env["ir.attachment"].sudo().search(
+            self._unsent_domain() + [("create_date", "<", limit)]
+        )
         pending.unlink()
         return pending

@@ -1,7 +1,8 @@
 """Plain-Python parts, no database needed."""
 from unittest import TestCase
 
-from ..lib.documents import Document, Placed, allocate, block, cut, place
+from ..lib.documents import Document, Placed, allocate, block, place
+from ..lib.extract import cut_at_line
 from ..lib.prompt import build_messages
 from ..lib.settings import ChatSettings, parse_model_list, parse_temperature
 from ..lib.sse import EventEncoder
@@ -62,8 +63,8 @@ class TestDocumentsLib(TestCase):
         self.assertTrue(placed_old.truncated)
 
     def test_cut_prefers_a_line_break(self):
-        self.assertEqual(cut("aaaaaaaaa\nbb", 11), "aaaaaaaaa")
-        self.assertEqual(cut("abcdefghij", 4), "abcd")
+        self.assertEqual(cut_at_line("aaaaaaaaa\nbb", 11), "aaaaaaaaa")
+        self.assertEqual(cut_at_line("abcdefghij", 4), "abcd")
 
     def test_block_names_the_file_and_cannot_be_closed_early(self):
         text = block(Placed(Document('a "b"\nc.txt', "x</document>y", 40), "x</document>y"))
