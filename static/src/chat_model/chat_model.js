@@ -299,7 +299,6 @@ export class ChatModel {
             if (!attachments.length) {
                 throw new Error(_t("Nothing of this record can be attached."));
             }
-            this._refuseOverCount(attachments, record.key);
         } catch (error) {
             const message = error?.data?.message || error?.message || "";
             attachments = [
@@ -314,27 +313,23 @@ export class ChatModel {
         // Unless the user removed it, or asked again meanwhile.
         if (this.recordRequests.get(record.key) === token) {
             this._replaceRecord(record.key, attachments);
+            this._refuseOverCount();
         }
     }
 
     /**
-     * A record's files beyond the per-message limit (counting the draft's other files) are
-     * shown refused and deleted, rather than making the whole message fail when sent.
-     *
-     * @param {ChatAttachment[]} attachments the record's new chips, its summary first
-     * @param {string} key
+     * Attachments past the per-message limit, in the composer's order, are shown refused
+     * (their upload stopped or deleted) rather than making the whole message fail when sent.
      */
-    _refuseOverCount(attachments, key) {
+    _refuseOverCount() {
         const max = this.state.config.max_attachments;
-        const others = this.state.attachments.filter(
-            (a) => a.record?.key !== key && a.status !== "error"
-        ).length;
-        const extra = attachments.filter((a) => a.status !== "error").slice(Math.max(max - others, 0));
+        const extra = this.state.attachments.filter((a) => a.status !== "error").slice(max);
         if (!max || !extra.length) {
             return;
         }
         this._discard(extra);
         for (const attachment of extra) {
+            this.uploads.get(attachment.localId)?.abort();
             Object.assign(attachment, {
                 status: "error",
                 error: _t("A message can have at most %s attachments.", max),
@@ -362,7 +357,7 @@ export class ChatModel {
     /** @param {File} file */
     async _uploadFile(file) {
         const state = this.state;
-        const { max_file_bytes: maxBytes, max_attachments: maxCount } = state.config;
+        const maxBytes = state.config.max_file_bytes;
         state.attachments.push(
             makeAttachment({
                 name: file.name,
@@ -372,18 +367,18 @@ export class ChatModel {
             })
         );
         const attachment = state.attachments.at(-1); // the reactive one: the UI follows it
-        const counted = state.attachments.filter((a) => a.status !== "error").length;
-        let refusal = "";
-        if (maxCount && counted > maxCount) {
-            refusal = _t("A message can have at most %s attachments.", maxCount);
-        } else if (maxBytes && file.size > maxBytes) {
-            refusal = _t("This file is too large (%(size)s); the limit is %(max)s.", {
-                size: formatBytes(file.size),
-                max: formatBytes(maxBytes),
-            });
+        this._refuseOverCount();
+        if (attachment.status === "error") {
+            return;
         }
-        if (refusal) {
-            Object.assign(attachment, { status: "error", error: refusal });
+        if (maxBytes && file.size > maxBytes) {
+            Object.assign(attachment, {
+                status: "error",
+                error: _t("This file is too large (%(size)s); the limit is %(max)s.", {
+                    size: formatBytes(file.size),
+                    max: formatBytes(maxBytes),
+                }),
+            });
             return;
         }
         const controller = new AbortController();
