@@ -14,6 +14,7 @@ RECORD_MARK = "ai_stream_chat.record:"
 NAME_MAX_CHARS = 200
 PENDING_HOURS = 24  # uploads never sent are removed after this
 PENDING_PER_MESSAGE = 5  # uploads one user may have waiting, in messages' worth of files
+MAX_DISCARD = 1000  # ids one discard call looks at (a user has far fewer files waiting)
 
 
 class AiChatDocument(models.AbstractModel):
@@ -127,17 +128,17 @@ class AiChatDocument(models.AbstractModel):
         other id is refused, never dropped.
         """
         Attachment = self.env["ir.attachment"]
-        text = (attachment_ids or "").strip() if isinstance(attachment_ids, str) else attachment_ids
-        if not text:
+        parts = [part for part in (attachment_ids or "").split(",") if part.strip()]
+        if not parts:
             return Attachment
-        try:
-            ids = list(dict.fromkeys(int(part) for part in str(text).split(",") if part.strip()))
-        except ValueError:
-            raise BadRequest(self.env._("attachment_ids must be numbers separated by commas.")) from None
-        if len(ids) > settings.max_attachments:
+        if len(parts) > settings.max_attachments:  # before parsing: it bounds the work
             raise BadRequest(self.env._(
                 "A message carries at most %(limit)s files.", limit=settings.max_attachments
             ))
+        try:
+            ids = list(dict.fromkeys(int(part) for part in parts))
+        except ValueError:
+            raise BadRequest(self.env._("attachment_ids must be numbers separated by commas.")) from None
         found = Attachment.search([
             ("id", "in", ids),
             ("res_model", "=", CONVERSATION),
@@ -151,7 +152,7 @@ class AiChatDocument(models.AbstractModel):
     @api.model
     def _discard(self, attachment_ids):
         """Delete this user's unsent uploads among attachment_ids; others are left alone."""
-        ids = [i for i in attachment_ids or [] if isinstance(i, int)]
+        ids = [i for i in (attachment_ids or [])[:MAX_DISCARD] if isinstance(i, int)]
         unsent = self.env["ir.attachment"].search(
             [("id", "in", ids)] + self._unsent_domain(self.env.uid)
         )
