@@ -224,7 +224,9 @@ class AiChatDocument(models.AbstractModel):
 
     @api.model
     def _store_text(self, attachment, text, total_chars, kind, settings):
-        Text = self.env["ai.chat.document.text"]
+        # sudo: ai.chat.document.text - users only read their own texts; only extraction writes
+        # them (create_uid stays the user, which the read rule checks)
+        Text = self.env["ai.chat.document.text"].sudo()
         values = {"text": text, "total_chars": total_chars, "kind": kind,
                   "max_chars": settings.document_chars}
         stored = Text.search([("attachment_id", "=", attachment.id)])

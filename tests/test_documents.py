@@ -119,6 +119,17 @@ class TestDocuments(AiStreamChatCase):
         everything = "".join(m["content"] for m in self.fake.requests[-1]["json"]["messages"])
         self.assertEqual(everything.count('<document name="long.txt"'), 1, "a file sent again is there once")
 
+    def test_users_cannot_write_extracted_texts(self):
+        chip = self.chip("mine.txt", b"my text")
+        Text = self.env["ai.chat.document.text"].with_user(self.user_a)
+        stored = Text.search([("attachment_id", "=", chip["id"])])
+        self.assertEqual(stored.text, "my text")
+        with self.assertRaises(AccessError):
+            stored.write({"text": "forged"})
+        with self.assertRaises(AccessError):
+            Text.create({"attachment_id": chip["id"], "text": "forged"})
+        self.assertFalse(self.env["ai.chat.document.text"].with_user(self.user_b).search([("attachment_id", "=", chip["id"])]))
+
     def test_budget_truncates_and_says_so(self):
         self.set_param("document_chars", "3000")
         small = self.chip("small.txt", ("short text. " * 50).encode())  # 600 chars
