@@ -1,13 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 
 from odoo import http
 from odoo.http import request
 
 from ..lib import sse
 
-# Room for the multipart envelope around the file (boundaries, headers, the other fields).
+# Room for the multipart envelope around the file or message (boundaries, headers, the other fields).
 MULTIPART_SLACK = 64 * 1024
+# A character is at most 4 bytes of UTF-8, each %XX-escaped in an urlencoded form.
+BYTES_PER_CHAR = 12
 
 
 def _refusal(exc):
@@ -19,16 +21,30 @@ def _refusal(exc):
     )
 
 
+def _chat_settings():
+    """The settings, once the user is known to be internal: checked here, before Odoo reads
+    the body, so a portal or public user's request costs nothing."""
+    Conversation = request.env["ai.chat.conversation"]
+    if not request.env.user._is_internal():
+        raise Forbidden(Conversation._not_internal_message())
+    return Conversation._get_chat_settings()
+
+
+def _message_limit(controller):
+    return _chat_settings().max_message_chars * BYTES_PER_CHAR + MULTIPART_SLACK
+
+
 def _upload_limit(controller):
     # Checked by werkzeug before the body is parsed: an oversized upload is not even read.
-    return request.env["ai.chat.conversation"]._get_chat_settings().max_file_bytes + MULTIPART_SLACK
+    return _chat_settings().max_file_bytes + MULTIPART_SLACK
 
 
 class AiStreamChatController(http.Controller):
-    @http.route("/ai/stream_chat", type="http", auth="user", methods=["POST"], csrf=True)
+    @http.route("/ai/stream_chat", type="http", auth="user", methods=["POST"], csrf=True,
+                max_content_length=_message_limit)
     def stream_chat(self, message=None, conversation_id=None, model=None, retry_of=None,
                     attachment_ids=None, **kwargs):
-        """Answer `message` as Server-Sent Events (contract in the design, section 2)."""
+        """Answer `message` as Server-Sent Events (docs/wire-contract.md)."""
         try:
             body = request.env["ai.chat.conversation"]._stream_prepare(
                 message, conversation_id=conversation_id, llm_model=model, retry_of=retry_of,

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import time
+from typing import NamedTuple
 
 from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
 
@@ -18,6 +19,18 @@ TITLE_CHARS = 60
 NAME_MAX_CHARS = 200  # a title typed by a person; the composer's limits do not cover renames
 # A stream ends itself this long before Odoo would kill the request (threaded/prefork).
 TIME_LIMIT_MARGIN = 5
+# What a user may change on a conversation directly (RPC, the web client): its title.
+USER_WRITABLE_FIELDS = frozenset({"name"})
+
+
+class _Turn(NamedTuple):
+    """A validated chat request: rows of the user's own (empty recordsets when new)."""
+    conversation: models.BaseModel
+    question: models.BaseModel  # the question answered again (retry_of), else empty
+    old_answer: models.BaseModel  # the answer it replaces, else empty
+    text: str
+    llm_model: str
+    attachments: models.BaseModel  # ir.attachment, in the order the user attached them
 
 
 class AiChatConversation(models.Model):
@@ -51,10 +64,30 @@ class AiChatConversation(models.Model):
         # sudo: ir.config_parameter - users may not read system parameters; the key stays server-side
         return ChatSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
 
+    # -- access ----------------------------------------------------------------------------
+
+    def write(self, vals):
+        # Record rules judge the rows before a write, never the values written: a user's own
+        # conversation must not be handed to another user, re-dated or given other messages.
+        if not self.env.su and not USER_WRITABLE_FIELDS.issuperset(vals):
+            raise AccessError(self.env._("Only the title of a conversation can be changed."))
+        return super().write(vals)
+
+    @api.model
+    def _check_chat_user(self):
+        """The chat is for internal users: portal and public users are refused before any work."""
+        if not self.env.user._is_internal():
+            raise AccessError(self._not_internal_message())
+
+    @api.model
+    def _not_internal_message(self):
+        return self.env._("The AI chat is available to internal users only.")
+
     # -- web client ----------------------------------------------------------------------
 
     @api.model
     def chat_config(self):
+        self._check_chat_user()
         settings = self._get_chat_settings()
         return {
             "models": settings.allowed_models,
@@ -68,6 +101,7 @@ class AiChatConversation(models.Model):
     @api.model
     def chat_attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """Chips for a record the user may read: its text snapshot, then its files on request."""
+        self._check_chat_user()
         return self.env["ai.chat.document"]._attach_record(
             res_model, res_id, with_messages=with_messages, with_attachments=with_attachments,
         )
@@ -75,11 +109,13 @@ class AiChatConversation(models.Model):
     @api.model
     def chat_discard_attachments(self, attachment_ids):
         """Files removed from the composer: the user's own unsent ones are deleted."""
+        self._check_chat_user()
         return self.env["ai.chat.document"]._discard(attachment_ids)
 
     @api.model
     def chat_list(self, search="", limit=40, offset=0):
         """The user's own conversations, newest first; `search` looks in titles and messages."""
+        self._check_chat_user()
         domain = [("user_id", "=", self.env.uid)]
         search = (search or "").strip()[:200]
         if search:
@@ -89,6 +125,7 @@ class AiChatConversation(models.Model):
 
     def chat_messages(self):
         self.ensure_one()
+        self._check_chat_user()
         if self.user_id != self.env.user:  # administrators read others' chats in the back-office only
             raise AccessError(self.env._("This conversation belongs to another user."))
         return [message._chat_payload() for message in self.message_ids]
@@ -98,20 +135,29 @@ class AiChatConversation(models.Model):
     @api.model
     def _stream_prepare(self, message, conversation_id=None, llm_model=None, retry_of=None,
                         attachment_ids=None):
-        """Validate a chat request, create its rows and return the SSE body (a Relay).
+        """Validate a chat request, record its turn and return the SSE body (a Relay).
 
         retry_of: id of the conversation's last answer, to answer its question again (Retry,
         Regenerate) with `message` as the question's new text if given (edit and resend).
         Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
         """
+        self._check_chat_user()
         settings = self._get_chat_settings()
-        Document = self.env["ai.chat.document"]
+        turn = self._stream_validate(settings, message, conversation_id, llm_model, retry_of,
+                                     attachment_ids)
+        question, answer = self._stream_record(turn)
+        messages = self._stream_prompt(settings, question, turn.attachments)
+        return self._stream_relay(settings, question, answer, messages)
+
+    @api.model
+    def _stream_validate(self, settings, message, conversation_id, llm_model, retry_of, attachment_ids):
+        """The checked request as a _Turn; nothing is written."""
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
             raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
         question, old_answer = self._stream_retry_target(conversation, retry_of)
-        attachments = Document._resolve(attachment_ids, conversation, settings)
+        attachments = self.env["ai.chat.document"]._resolve(attachment_ids, conversation, settings)
         text = (message or "").strip() or (question.content or "").strip()
         if not text:
             raise BadRequest(self.env._("The message is empty."))
@@ -120,47 +166,60 @@ class AiChatConversation(models.Model):
                 "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
             ))
         self._check_stream_quota(settings)
+        return _Turn(conversation, question, old_answer, text, llm_model, attachments)
 
-        latest = {"llm_model": llm_model, "last_message_at": fields.Datetime.now()}
-        if conversation:
+    @api.model
+    def _stream_record(self, turn):
+        """Write the turn: (question, answer), the answer `streaming`, both as the user sees them."""
+        # sudo: ai.chat.* - users only rename and delete chat rows themselves; this request
+        # checked above that the conversation and the retried question are the user's own
+        Message = self.env["ai.chat.message"].sudo()
+        latest = {"llm_model": turn.llm_model, "last_message_at": fields.Datetime.now()}
+        if turn.conversation:
+            conversation = turn.conversation.sudo()
             conversation.write(latest)
-            history = conversation.message_ids.filtered(lambda m: m.role != "system")
         else:
-            conversation = self.create({"name": self._title_from(text), **latest})
-            history = self.env["ai.chat.message"]
-        Document._link(attachments, conversation)
+            conversation = self.sudo().create({"name": self._title_from(turn.text), **latest})
+        self.env["ai.chat.document"]._link(turn.attachments, conversation.sudo(False))
+        question = turn.question.sudo()
         if question:
-            history = history.filtered(lambda m: m.id < question.id)
-            old_answer.unlink()
-            if text != question.content:
-                question.write({"content": text, "content_html": render_markdown(text)})
-            if attachments:  # a retry without ids keeps the question's files
-                question.attachment_ids = attachments
+            turn.old_answer.sudo().unlink()
+            if turn.text != question.content:
+                question.write({"content": turn.text, "content_html": render_markdown(turn.text)})
+            if turn.attachments:  # a retry without ids keeps the question's files
+                question.attachment_ids = turn.attachments
         else:
-            question = self.env["ai.chat.message"].create({
+            question = Message.create({
                 "conversation_id": conversation.id,
                 "role": "user",
-                "content": text,
-                "content_html": render_markdown(text),
-                "attachment_ids": attachments.ids,
+                "content": turn.text,
+                "content_html": render_markdown(turn.text),
+                "attachment_ids": turn.attachments.ids,
             })
-        turns = history + question
-        attached, info = Document._prompt_documents(turns, settings, order=attachments.ids)
-        if info or question.attachment_info:
-            question.attachment_info = info
-        answer = self.env["ai.chat.message"].create({
+        answer = Message.create({
             "conversation_id": conversation.id,
             "role": "assistant",
             "state": "streaming",
-            "llm_model": llm_model,
+            "llm_model": turn.llm_model,
         })
-        messages = build_messages(
+        return question.sudo(False), answer.sudo(False)
+
+    @api.model
+    def _stream_prompt(self, settings, question, attachments):
+        """The `messages` sent upstream for `question`; records what its files became."""
+        turns, carriers = question._prompt_turns(settings.history_chars)
+        attached, info = self.env["ai.chat.document"]._prompt_documents(
+            turns, settings, order=attachments.ids,
+        )
+        if info or question.attachment_info:
+            # sudo: ai.chat.message - the user's own question, written by this request
+            question.sudo().attachment_info = info
+        return build_messages(
             settings.system_prompt,
-            [(m.role, m.content) for m in turns],
+            [(m.role, "" if m in carriers else m.content) for m in turns],
             settings.history_chars,
             attached,
         )
-        return self._stream_relay(settings, question, answer, messages)
 
     @api.model
     def _stream_relay(self, settings, question, answer, messages):
@@ -206,13 +265,13 @@ class AiChatConversation(models.Model):
         Message = self.env["ai.chat.message"]
         if not retry_of:
             return Message, Message
-        messages = conversation.message_ids.sorted("id")
-        answer = messages[-1:] if messages else Message
+        # The last two messages only: a long conversation is not loaded for this.
+        last = Message.search([("conversation_id", "=", conversation.id)], order="id desc", limit=2)
+        answer, question = last[:1], last[1:]
         if not conversation or str(answer.id) != str(retry_of).strip() or answer.role != "assistant":
             raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
         if answer.state == "streaming":
             raise BadRequest(self.env._("This answer is still streaming."))
-        question = messages[-2:-1]
         if question.role != "user":
             raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
         return question, answer

@@ -33,6 +33,7 @@ class AiChatDocument(models.AbstractModel):
     @api.model
     def _upload(self, filename, data):
         """Store an uploaded file if its text can be read; returns its chip."""
+        self.env[CONVERSATION]._check_chat_user()
         settings = self.env[CONVERSATION]._get_chat_settings()
         name = self._clean_name(filename)
         if len(data) > settings.max_file_bytes:

@@ -4,6 +4,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, ValidationError
 from odoo.modules.registry import Registry
+from odoo.tools import SQL
 
 from ..lib.relay import MAX_ANSWER_CHARS
 from ..lib.render import render_markdown, sanitize_html
@@ -117,18 +118,51 @@ class AiChatMessage(models.Model):
         }
         return self.attachment_ids.sorted(lambda a: (rank.get(a.id, len(rank)), a.id))
 
+    def _prompt_turns(self, budget_chars):
+        """The messages up to this question worth loading for its prompt, oldest first:
+        (turns, carriers).
+
+        The history budget keeps the newest turns whose text fits (as build_messages does);
+        only those are read. Older questions that carry files come before them, with no text
+        read (`carriers`): their documents still go into the prompt.
+        """
+        self.ensure_one()
+        self.flush_model(["conversation_id", "role", "content"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT m.id,
+                   m.id = %(question)s
+                     OR sum(length(m.content)) OVER (ORDER BY m.id DESC) <= %(budget)s,
+                   EXISTS (SELECT 1 FROM ai_chat_message_attachment_rel r WHERE r.message_id = m.id)
+              FROM ai_chat_message m
+             WHERE m.conversation_id = %(conversation)s AND m.id <= %(question)s
+               AND m.role IN ('user', 'assistant') AND m.content != ''
+             ORDER BY m.id
+            """,
+            question=self.id, budget=budget_chars, conversation=self.conversation_id.id,
+        ))
+        rows = self.env.cr.fetchall()
+        kept = self.browse([id_ for id_, fits, _files in rows if fits])
+        # Fields read one at a time, so touching a carrier does not fetch its text.
+        carriers = self.with_context(prefetch_fields=False).browse(
+            [id_ for id_, fits, files in rows if files and not fits]
+        )
+        return list(carriers) + list(kept), carriers
+
     @api.model
     def _make_stream_saver(self, message_id):
         """A callable that writes this message from the SSE generator.
 
         The request cursor is closed before the generator runs: each write opens its own
-        short-lived cursor, as the real user so record rules still apply.
+        short-lived cursor, in the real user's name.
         """
         dbname, uid, context = self.env.cr.dbname, self.env.uid, dict(self.env.context)
 
         def save(values):
             with Registry(dbname).cursor() as cr:
-                message = api.Environment(cr, uid, context)["ai.chat.message"].browse(message_id)
+                # sudo: ai.chat.message - users cannot write chat rows themselves; this is the
+                # answer the stream route created for this user
+                message = api.Environment(cr, uid, context)["ai.chat.message"].sudo().browse(message_id)
                 try:
                     message.write(values)
                 except MissingError:

@@ -3,9 +3,12 @@ from . import test_chat_api
 from . import test_cron
 from . import test_documents
 from . import test_extract
+from . import test_history_budget
+from . import test_internal_only
 from . import test_js
 from . import test_lib
 from . import test_render
+from . import test_rpc_access
 from . import test_record_context
 from . import test_settings
 from . import test_stream

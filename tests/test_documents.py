@@ -315,7 +315,7 @@ class TestDocuments(AiStreamChatCase):
         self.assertNotIn("record", copy)
 
     def test_a_record_the_user_cannot_read_is_refused(self):
-        theirs = self.env["ai.chat.conversation"].with_user(self.user_b).create({"name": "Private plans"})
+        theirs = self.env["ai.chat.conversation"].with_user(self.user_b).sudo().create({"name": "Private plans"})
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
         with self.assertRaises(AccessError):
             Conversation.chat_attach_record("ai.chat.conversation", theirs.id)

@@ -134,7 +134,7 @@ class TestRecordContext(TransactionCase):
         self.assertTrue(tags.endswith("C19 and 2 more"), tags)
 
     def test_another_users_conversation_is_refused(self):
-        conversation = self.env["ai.chat.conversation"].with_user(self.user_b).create({"name": "x"})
+        conversation = self.env["ai.chat.conversation"].with_user(self.user_b).sudo().create({"name": "x"})
         with self.assertRaises(AccessError):
             self.Context._record_text("ai.chat.conversation", conversation.id)
         title, _text = self.Context.with_user(self.user_b)._record_text("ai.chat.conversation", conversation.id)
