@@ -146,9 +146,16 @@ class AiChatDocument(models.AbstractModel):
             ("create_uid", "=", self.env.uid),
             ("res_id", "in", [0, False, conversation.id or 0]),
         ])
-        if len(found) != len(ids):
+        if len(found) != len(ids) or len(self._checked(found)) != len(ids):
             raise NotFound(self.env._("Attachment not found."))
         return Attachment.browse(ids)
+
+    @api.model
+    def _checked(self, attachments):
+        """The attachments that went through upload or Ask AI (size, type and text checked) and
+        are unchanged since: not one created or rewritten over RPC."""
+        texts = self.env["ai.chat.document.text"].search([("attachment_id", "in", attachments.ids)])
+        return texts.filtered(lambda t: t.checksum == t.attachment_id.checksum).attachment_id
 
     @api.model
     def _discard(self, attachment_ids):
@@ -214,6 +221,8 @@ class AiChatDocument(models.AbstractModel):
         budget = settings.document_chars
         if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
             return documents.Document(attachment.name, (stored.text or "")[:budget], stored.total_chars)
+        if attachment.file_size > settings.max_file_bytes:
+            return documents.Document(attachment.name, error=self._too_large_message(settings))
         try:
             extraction = extract_text(attachment.raw, attachment.name, max_chars=budget)
         except ExtractionError as exc:
@@ -229,7 +238,7 @@ class AiChatDocument(models.AbstractModel):
         # them (create_uid stays the user, which the read rule checks)
         Text = self.env["ai.chat.document.text"].sudo()
         values = {"text": text, "total_chars": total_chars, "kind": kind,
-                  "max_chars": settings.document_chars}
+                  "max_chars": settings.document_chars, "checksum": attachment.checksum}
         stored = Text.search([("attachment_id", "=", attachment.id)])
         if stored:
             stored.write(values)

@@ -14,6 +14,8 @@ class AiChatDocumentText(models.Model):
     total_chars = fields.Integer(help="The length of the whole text in the file.")
     kind = fields.Char(help="The format it was read as (pdf, docx, xlsx, ...).")
     max_chars = fields.Integer(help="The document budget the text was cut to.")
+    checksum = fields.Char(help="The file's checksum when it was read: a file changed since is "
+                                "not the one that was checked and read.")
 
     _sql_constraints = [
         ("attachment_unique", "unique(attachment_id)", "A file has one extracted text."),

@@ -1,4 +1,5 @@
-"""Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups (issue 4)."""
+"""Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups."""
+import base64
 from unittest.mock import patch
 
 from odoo import http
@@ -253,6 +254,26 @@ class TestDocuments(AiStreamChatCase):
         other = self.env["ir.attachment"].create({"name": "n.txt", "raw": b"x", "res_model": "res.partner",
                                                   "res_id": self.user_a.partner_id.id})
         self.assertEqual(self.open_stream(message="x", attachment_ids=str(other.id)).status_code, 404)
+
+    def test_only_files_that_came_through_the_upload_route_are_sent(self):
+        self.authenticate("chat_a", "chat_a")
+        planted = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "ir.attachment", "method": "create", "args": [{
+                "name": "big.txt", "raw": "A" * 64, "res_model": "ai.chat.conversation", "res_id": 0,
+            }], "kwargs": {},
+        })
+        response = self.open_stream(message="Read it", attachment_ids=str(planted))
+        self.assertEqual(response.status_code, 404, response.text)
+        # An upload whose content is replaced afterwards is not the file that was read.
+        chip = self.chip("notes.txt", b"Harmless notes")
+        self.authenticate("chat_a", "chat_a")
+        self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "ir.attachment", "method": "write",
+            "args": [[chip["id"]], {"datas": base64.b64encode(b"B" * 64).decode()}], "kwargs": {},
+        })
+        response = self.open_stream(message="Read it", attachment_ids=str(chip["id"]))
+        self.assertEqual(response.status_code, 404, response.text)
+        self.assertFalse(self.fake.requests)
 
     def test_retry_keeps_the_files(self):
         chip = self.chip("notes.txt", b"The answer is 41.")
