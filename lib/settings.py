@@ -43,6 +43,7 @@ class ChatSettings:
     max_file_mb: int = 10
     max_attachments: int = 10
     document_chars: int = 60000  # all documents of one prompt together; fit it to the model
+    denied_models: tuple = ()  # records never given to the AI, besides the built-in list
 
     @property
     def max_file_bytes(self):
@@ -57,7 +58,7 @@ class ChatSettings:
             if raw in (False, None, ""):
                 continue
             try:
-                if f.name == "models":
+                if f.name in ("models", "denied_models"):
                     values[f.name] = tuple(parse_model_list(raw))
                 elif f.name == "temperature":
                     values[f.name] = parse_temperature(raw)

@@ -1,10 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from lxml import etree
 
 from odoo import api, models
 from odoo.exceptions import AccessError, MissingError
 from odoo.tools import html2plaintext
 from odoo.tools.misc import format_date, format_datetime, formatLang
+from odoo.tools.safe_eval import safe_eval
+from odoo.tools.view_validation import get_expression_field_names
 
 from ..lib.record_text import TABLE_MAX_COLUMNS, TABLE_MAX_ROWS, record_markdown
 
@@ -14,6 +18,18 @@ SKIPPED_TYPES = {"binary", "image", "json", "properties", "properties_definition
 SKIPPED_FIELDS = {"id", "display_name", "website_message_ids", "access_token", "access_url", "access_warning"}
 SKIPPED_PREFIXES = ("message_", "activity_")
 STATIC_TRUE = {"1", "True", "true"}
+STATIC_FALSE = {"", "0", "False", "false"}
+# Names of fields that hold secrets whatever their model, shown or not.
+SECRET_FIELD_RE = re.compile(r"(^|_)pass(wd)?($|_)|password|secret|token|api_?key|private_key|credential",
+                             re.IGNORECASE)
+# Models whose records hold credentials: never given to the AI, administrators included.
+# Administrators add their own in Settings (denied_models).
+DENIED_MODELS = frozenset({
+    "ir.config_parameter", "res.users.apikeys", "res.users.apikeys.description",
+    "ir.mail_server", "fetchmail.server", "payment.provider", "payment.token",
+    "iap.account", "auth.oauth.provider", "auth_totp.device", "res.users.identitycheck",
+    "sms.account", "ir.cron", "ir.actions.server", "base.automation",
+})
 
 
 def _shown(node, *attributes):
@@ -41,7 +57,7 @@ class AiChatRecordContext(models.AbstractModel):
         record = self._record_for_read(res_model, res_id)
         fields_info = record.fields_get()
         form = record.get_views([(False, "form")])["views"]["form"]["arch"]
-        layout = self._record_form_layout(etree.fromstring(form), fields_info)
+        layout = self._record_form_layout(etree.fromstring(form), fields_info, record)
         values = record.read([name for name, _node in layout])[0] if layout else {}
         title = record.display_name or f"{record._name},{record.id}"
         fields, tables = [], []
@@ -66,7 +82,7 @@ class AiChatRecordContext(models.AbstractModel):
     def _record_for_read(self, res_model, res_id):
         """The record as the current user (never superuser), once they are allowed to read it."""
         Model = self.env.get(res_model) if isinstance(res_model, str) else None
-        if Model is None or Model._abstract or Model._transient:
+        if Model is None or Model._abstract or Model._transient or self._is_denied(res_model):
             raise AccessError(self.env._("Records of “%(model)s” cannot be given to the AI.", model=res_model))
         Model = Model.sudo(False)
         Model.check_access("read")
@@ -79,20 +95,30 @@ class AiChatRecordContext(models.AbstractModel):
         record.check_access("read")
         return record
 
+    @api.model
+    def _is_denied(self, res_model):
+        settings = self.env["ai.chat.conversation"]._get_chat_settings()
+        return res_model in DENIED_MODELS or res_model in settings.denied_models
+
     # -- what the form shows -------------------------------------------------------------
 
     @api.model
-    def _record_form_layout(self, arch, fields_info):
-        """[(field name, field node)] in the form's order: shown, readable, worth reading."""
+    def _record_form_layout(self, arch, fields_info, record=None):
+        """[(field name, field node)] in the form's order: shown, readable, worth reading.
+
+        With `record`, a node hidden for it by its `invisible` condition is left out too.
+        """
         layout, seen = [], set()
 
         def walk(node):
             for child in node:
-                if not isinstance(child.tag, str) or not _shown(child, "invisible"):
+                if not isinstance(child.tag, str) or not _shown(child, "invisible") \
+                        or not self._shown_for(child, record, fields_info):
                     continue
                 if child.tag == "field":
                     name = child.get("name")
-                    if name not in seen and self._record_field_wanted(name, fields_info):
+                    if name not in seen and self._record_field_wanted(name, fields_info) \
+                            and child.get("password") not in STATIC_TRUE:
                         seen.add(name)
                         layout.append((name, child))
                 elif child.tag not in ("button", "chatter"):  # stat buttons are counters
@@ -102,11 +128,38 @@ class AiChatRecordContext(models.AbstractModel):
         return layout
 
     @api.model
+    def _shown_for(self, node, record, fields_info):
+        """Whether the form shows `node` for `record`, by its `invisible` condition evaluated as
+        the web client does; a condition that cannot be evaluated here counts as hiding."""
+        condition = (node.get("invisible") or "").strip()
+        if record is None or condition in STATIC_FALSE:
+            return True
+        try:
+            names = get_expression_field_names(condition)
+            values = {name: self._condition_value(record, name, fields_info[name]["type"])
+                      for name in names if name in fields_info}
+            values.update(context=dict(self.env.context), uid=self.env.uid,
+                          current_company_id=self.env.company.id,
+                          allowed_company_ids=self.env.companies.ids)
+            return not safe_eval(condition, values)
+        except Exception:  # any expression the client could evaluate and this cannot
+            return False
+
+    @staticmethod
+    def _condition_value(record, name, kind):
+        """A field value as view conditions see it in the web client: ids for relations."""
+        if kind == "many2one":
+            return record[name].id
+        if kind in ("one2many", "many2many"):
+            return record[name].ids
+        return record[name]
+
+    @api.model
     def _record_field_wanted(self, name, fields_info):
         # fields_get() leaves out the fields the user's groups may not read.
         info = fields_info.get(name)
         return bool(info) and info["type"] not in SKIPPED_TYPES and name not in SKIPPED_FIELDS \
-            and not name.startswith(SKIPPED_PREFIXES)
+            and not name.startswith(SKIPPED_PREFIXES) and not SECRET_FIELD_RE.search(name)
 
     @api.model
     def _record_table_columns(self, lines, node):

@@ -77,6 +77,12 @@ class ResConfigSettings(models.TransientModel):
              "document is truncated and the user and the model are told. About 4 characters "
              "make a token: keep it well within the model's context.",
     )
+    ai_stream_chat_denied_models = fields.Char(
+        string="Models never given to the AI", config_parameter=PREFIX + "denied_models",
+        help="Technical names, comma separated, whose records Ask AI refuses (administrators "
+             "included), besides those always refused: system parameters, API keys, mail and "
+             "payment servers and the like.",
+    )
 
     def set_values(self):
         try:

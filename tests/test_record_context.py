@@ -152,6 +152,45 @@ class TestRecordContext(TransactionCase):
             with self.subTest(res_id=res_id), self.assertRaises(MissingError):
                 self.Context._record_text("res.partner", res_id)
 
+    def test_secret_holding_models_are_refused_to_administrators_too(self):
+        admin = self.env.ref("base.user_admin")
+        Context = self.env["ai.chat.record.context"].with_user(admin)
+        server = self.env["ir.mail_server"].create({
+            "name": "Outgoing", "smtp_host": "smtp.example.com", "smtp_authentication": "login",
+            "smtp_user": "odoo", "smtp_pass": "hunter2-secret",
+        })
+        param = self.env["ir.config_parameter"].search([], limit=1)
+        for res_model, res_id in (("ir.mail_server", server.id), ("ir.config_parameter", param.id)):
+            with self.subTest(res_model=res_model), self.assertRaises(AccessError):
+                Context._record_text(res_model, res_id)
+        self.assertEqual(Context._record_text("res.partner", self.company.id)[0], "Azure Test Co")
+        self.env["ir.config_parameter"].set_param("ai_stream_chat.denied_models", "res.partner.category, res.partner")
+        with self.assertRaises(AccessError):
+            Context._record_text("res.partner", self.company.id)
+
+    def test_password_fields_and_fields_hidden_for_the_record_are_left_out(self):
+        arch = etree.fromstring("""
+            <form>
+                <field name="email" password="True"/>
+                <field name="name"/>
+                <group invisible="not is_company"><field name="website"/></group>
+                <field name="city" invisible="is_company"/>
+                <field name="phone" invisible="parent_id and not is_company"/>
+                <field name="mobile" invisible="no_such_name.get('x')"/>
+                <field name="ref" invisible="context.get('hide_ref')"/>
+            </form>""")
+        Partner = self.env["res.partner"].with_user(self.user_a)
+        fields_info = Partner.fields_get()
+        person = Partner.browse(self.company.child_ids[0].id)
+        layout = self.Context._record_form_layout(arch, fields_info, person)
+        self.assertEqual([name for name, _node in layout], ["name", "city", "ref"])
+        company = Partner.browse(self.company.id)
+        layout = self.Context._record_form_layout(arch, fields_info, company)
+        self.assertEqual([name for name, _node in layout], ["name", "website", "phone", "ref"])
+        for name in ("smtp_pass", "password", "new_passwd", "client_secret", "x_api_key", "access_token"):
+            self.assertFalse(self.Context._record_field_wanted(name, {name: {"type": "char"}}), name)
+        self.assertTrue(self.Context._record_field_wanted("compass", {"compass": {"type": "char"}}))
+
     def test_max_chars_cuts_with_a_note(self):
         _title, full = self.Context._record_text("res.partner", self.company.id)
         _title, text = self.Context._record_text("res.partner", self.company.id, max_chars=150)
