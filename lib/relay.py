@@ -46,6 +46,7 @@ class Relay:
         self.content = []
         self.reasoning = []
         self.content_chars = 0
+        self.reasoning_chars = 0
         self.usage = None
         self.finish_reason = None
         self.error = None  # (code, detail)
@@ -141,11 +142,11 @@ class Relay:
                 if name != kind:
                     flush()
                     kind, pieces = name, []
-                pieces.append(value)
                 if name == "delta":
-                    self._add_content(value)
+                    value = self._add_content(value)
                 else:
-                    self.reasoning.append(value)
+                    value = self._add_reasoning(value)
+                pieces.append(value)
                 continue
             flush()
             kind, pieces = None, []
@@ -165,15 +166,27 @@ class Relay:
         flush()
         return out
 
-    def _add_content(self, text):
+    def _cut(self, text, chars):
+        """text, cut where it would take `chars` past the answer limit (then an error)."""
         limit = self.job["max_answer_chars"]
-        if limit and self.content_chars + len(text) > limit:
-            text = text[: max(limit - self.content_chars, 0)]
+        if limit and chars + len(text) > limit:
             self.error = self.error or (TOO_LONG, "")
+            return text[: max(limit - chars, 0)]
+        return text
+
+    def _add_content(self, text):
+        text = self._cut(text, self.content_chars)
         self.content.append(text)
         self.content_chars += len(text)
         self.renderer.feed(text)
         self.renderer_dirty = True
+        return text
+
+    def _add_reasoning(self, text):
+        text = self._cut(text, self.reasoning_chars)
+        self.reasoning.append(text)
+        self.reasoning_chars += len(text)
+        return text
 
     def _render_event(self):
         self.renderer_dirty = False
@@ -212,6 +225,10 @@ class Relay:
             self._write(values)
         except Exception:
             _logger.exception("Could not save the final state of message %s", self.job["message_id"])
+            try:  # the row must not stay `streaming`: at least its end, without the text
+                self._write({"state": "error", "error_message": self.job["error_messages"][INTERNAL]})
+            except Exception:
+                _logger.exception("Could not mark message %s as failed", self.job["message_id"])
 
     def _error_text(self):
         messages = self.job["error_messages"]

@@ -14,6 +14,8 @@ import openai
 _logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10.0
+# Error bodies may echo the prompt: logs keep only their start.
+DETAIL_MAX_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,8 @@ class UpstreamConfig:
 
 
 class UpstreamError(Exception):
-    """code: auth, forbidden, not_found, rate_limit, bad_request, server, timeout, connection,
-    malformed."""
+    """code: auth, forbidden, not_found, rate_limit, bad_request, redirect, server, timeout,
+    connection, malformed."""
 
     def __init__(self, code, detail=""):
         super().__init__(code, detail)
@@ -53,12 +55,17 @@ def _cached_client(base_url, api_key, timeout):
         api_key=api_key or "none",
         timeout=openai.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         max_retries=0,
+        # A redirect would send the whole prompt (and the key) to another address.
+        http_client=openai.DefaultHttpxClient(follow_redirects=False),
     )
 
 
 def _scrub(text, config):
+    """The key removed, then cut (so no part of the key can survive the cut)."""
     text = str(text)
-    return text.replace(config.api_key, "***") if config.api_key else text
+    if config.api_key:
+        text = text.replace(config.api_key, "***")
+    return text[:DETAIL_MAX_CHARS]
 
 
 _STATUS_CODES = {
@@ -72,14 +79,16 @@ _STATUS_CODES = {
 
 
 def to_upstream_error(exc, config):
-    """Map any client exception to an UpstreamError (detail is for the log, key removed)."""
-    detail = _scrub(f"{type(exc).__name__}: {exc}", config)
+    """Map any client exception to an UpstreamError (detail is for the log: key removed, cut)."""
     if isinstance(exc, UpstreamError):
-        return exc
+        return UpstreamError(exc.code, _scrub(exc.detail, config))
+    detail = _scrub(f"{type(exc).__name__}: {exc}", config)
     if isinstance(exc, openai.APITimeoutError):
         return UpstreamError("timeout", detail)
     if isinstance(exc, openai.APIConnectionError):
         return UpstreamError("connection", detail)
+    if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
+        return UpstreamError("redirect", detail)
     if isinstance(exc, openai.APIStatusError):
         code = _STATUS_CODES.get(exc.status_code, "server" if exc.status_code >= 500 else "bad_request")
         return UpstreamError(code, detail)

@@ -313,6 +313,8 @@ class AiChatConversation(models.Model):
             "not_found": _("The AI service does not know this model or address."),
             "rate_limit": _("The AI service is busy or over its quota. Try again in a moment."),
             "bad_request": _("The AI service could not handle this request."),
+            "redirect": _("The AI service redirected the request to another address, which is "
+                          "not followed. Check the API URL in Settings."),
             "server": _("The AI service had an internal error. Try again in a moment."),
             "timeout": _("The AI service did not answer in time."),
             "connection": _("The AI service could not be reached or dropped the connection."),

@@ -25,6 +25,8 @@ class Reply:
     malformed_after: int | None = None  # send a broken JSON line after N content chunks
     hang: bool = False  # send headers, then nothing until release() or 30 s
     reject_stream_options: bool = False  # 400 when stream_options is present
+    redirect: bool = False  # 307 to another path of this server, which answers if followed
+    error_chunk: dict | None = None  # sent as {"error": ...} after the chunks, in the stream
     finish_reason: str = "stop"
 
 
@@ -53,7 +55,12 @@ class _Handler(BaseHTTPRequestHandler):
         fake.requests.append({"path": self.path, "headers": self._headers(), "json": body})
         if not self.path.endswith("/chat/completions"):
             return self._json(404, {"error": {"message": "no such route"}})
+        if self.path.startswith("/elsewhere/"):  # a redirect was followed
+            return self._json(200, {"choices": []})
         reply = fake.next_reply()
+        if reply.redirect:
+            return self._json(307, {}, {"Location": f"http://127.0.0.1:{self.server.server_port}"
+                                                    "/elsewhere/chat/completions"})
         if reply.reject_stream_options and "stream_options" in body:
             return self._json(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
         if reply.status != 200:
@@ -101,6 +108,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
             send(chunk({"content": piece}))
             fake.chunks_sent += 1
+        if reply.error_chunk:
+            send(json.dumps({"error": reply.error_chunk}).encode())
+            write_chunk(b"")
+            return
         send(chunk({}, finish=reply.finish_reason))
         if reply.usage:
             prompt, completion = reply.usage
@@ -110,9 +121,11 @@ class _Handler(BaseHTTPRequestHandler):
         write_chunk(b"")
         fake.completed.set()
 
-    def _json(self, status, data):
+    def _json(self, status, data, headers=None):
         payload = json.dumps(data).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Connection", "close")

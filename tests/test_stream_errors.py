@@ -36,6 +36,32 @@ class TestStreamErrors(AiStreamChatCase):
                 self.assertFalse(answer.content)
                 self.assertNotIn("sk-test-secret-key", "\n".join(logs.output))
 
+    def test_a_redirect_is_not_followed(self):
+        self.fake.script(Reply(redirect=True))
+        events, _response = self.chat("Hi")
+        self.assert_error(events, "redirect")
+        self.assertEqual([r["path"] for r in self.fake.requests], ["/v1/chat/completions"])
+
+    def test_error_details_are_scrubbed_and_cut_in_the_log(self):
+        echo = "the prompt echoed back " * 500
+        for reply in (Reply(status=400, error_body={"error": {"message": "sk-test-secret-key " + echo}}),
+                      Reply(chunks=["Hal"], error_chunk={"message": "sk-test-secret-key " + echo})):
+            with self.subTest(reply=reply.status), \
+                    self.assertLogs("odoo.addons.ai_stream_chat.lib.relay", "WARNING") as logs:
+                self.fake.script(reply)
+                self.chat("Hi")
+            output = "\n".join(logs.output)
+            self.assertNotIn("sk-test-secret-key", output)
+            self.assertLess(len(output), 1000)
+
+    def test_reasoning_is_cut_like_the_answer(self):
+        self.fake.script(Reply(reasoning=["think " * 10] * 5, chunks=["Done."]))
+        with patch.object(relay, "MAX_ANSWER_CHARS", 120):
+            events, _response = self.chat("Hi")
+        answer = self.assert_error(events, "too_long")
+        self.assertEqual(len(answer.reasoning), 120)
+        self.assertEqual("".join(d["content"] for d in self.of(events, "reasoning")), answer.reasoning)
+
     def test_dropped_connection_keeps_partial_answer(self):
         self.fake.script(Reply(chunks=["one ", "two ", "three"], drop_after=2))
         events, _response = self.chat("Hi")
