@@ -38,11 +38,12 @@ class AiChatDocument(models.AbstractModel):
         name = self._clean_name(filename)
         if len(data) > settings.max_file_bytes:
             raise RequestEntityTooLarge(self._too_large_message(settings))
+        self._check_pending_quota(settings, lock=False)  # a refused upload costs no reading
         try:
             extraction = extract_text(data, name, max_chars=settings.document_chars)
         except ExtractionError as exc:
             raise BadRequest(self._extraction_messages()[exc.code]) from None
-        self._check_pending_quota(settings)  # after the slow part: its lock lasts to the commit
+        self._check_pending_quota(settings)  # again under the lock, which lasts to the commit
         attachment = self.env["ir.attachment"].create({
             "name": name,
             "raw": data,
@@ -80,12 +81,13 @@ class AiChatDocument(models.AbstractModel):
         return chips
 
     @api.model
-    def _check_pending_quota(self, settings):
+    def _check_pending_quota(self, settings, lock=True):
         """Uploads never sent stay a day: bound how many one user can pile up meanwhile."""
         limit = PENDING_PER_MESSAGE * max(settings.max_attachments, 1)
-        # One upload of this user at a time past this point (until the transaction ends), so
-        # parallel uploads cannot all take the last free slot.
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7842, self.env.uid))
+        if lock:
+            # One upload of this user at a time past this point (until the transaction ends),
+            # so parallel uploads cannot all take the last free slot.
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7842, self.env.uid))
         pending = self.env["ir.attachment"].search_count(self._unsent_domain(self.env.uid))
         if pending >= limit:
             raise TooManyRequests(self.env._(

@@ -168,9 +168,11 @@ class TestDocuments(AiStreamChatCase):
         self.set_param("max_attachments", "2")  # 5 messages' worth: 10 waiting files
         for i in range(10):
             self.chip(f"f{i}.txt", b"text %d" % i)
-        response = self.upload("one-more.txt", b"x")
+        with patch.object(ai_chat_document, "extract_text", side_effect=AssertionError("read")) as read:
+            response = self.upload("one-more.txt", b"x")
         self.assertEqual(response.status_code, 429)
         self.assertIn("10 files are waiting", response.text)
+        read.assert_not_called()  # refused before the file is read
         self.assertEqual(self.upload("theirs.txt", b"x", login="chat_b").status_code, 200)
 
     def test_removed_files_are_deleted_but_only_unsent_own_ones(self):
