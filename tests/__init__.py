@@ -1,6 +1,7 @@
 # Imported so Odoo's own runner (odoo-bin --test-tags /ai_stream_chat) finds them too.
 from . import test_chat_api
 from . import test_cron
+from . import test_deployment_docs
 from . import test_documents
 from . import test_extract
 from . import test_history_budget
