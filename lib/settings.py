@@ -40,6 +40,7 @@ class ChatSettings:
     max_streams: int = 3
     history_chars: int = 48000
     max_stream_seconds: int = 300
+    max_running_answers: int = 500  # generated at once by one server process
     max_file_mb: int = 10
     max_attachments: int = 10
     document_chars: int = 60000  # all documents of one prompt together; fit it to the model
