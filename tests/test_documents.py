@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from ..models import ai_chat_document
 from .common import AiStreamChatCase
-from .test_extract import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
+from .files import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
 
 UPLOAD_URL = "/ai/stream_chat/upload"
 
