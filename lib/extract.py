@@ -359,9 +359,15 @@ def _html_text(root):
 
 
 def _tidy(text):
-    """Trailing spaces removed, at most one blank line in a row."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """Trailing spaces removed, at most one blank line in a row. Line by line rather than with
+    regular expressions, which backtrack over long runs of blanks: linear in the text."""
+    lines, blank = [], False
+    for line in text.split("\n"):
+        line = line.rstrip(" \t")
+        if line or not blank:
+            lines.append(line)
+        blank = not line
+    return "\n".join(lines).strip()
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -513,11 +519,19 @@ def _parse_xml(content):
 def _markdown_table(rows):
     """rows of str; the first is the header. `|` escaped, line breaks folded."""
     width = max(len(row) for row in rows)
-    cells = [[re.sub(r"\s*\n\s*", " ", cell).replace("|", "\\|").strip() for cell in row]
+    cells = [[_fold_lines(cell).replace("|", "\\|") for cell in row]
              + [""] * (width - len(row)) for row in rows]
     lines = ["| " + " | ".join(row) + " |" for row in cells]
     lines.insert(1, "|" + " --- |" * width)
     return "\n".join(lines)
+
+
+def _fold_lines(cell):
+    """A cell on one line: each line break and the blanks around it become one space (linear,
+    where a regular expression would backtrack over long runs of blanks)."""
+    if "\n" not in cell:
+        return cell.strip()
+    return " ".join(filter(None, (line.strip() for line in cell.split("\n"))))
 
 
 # --- DOCX -------------------------------------------------------------------------------------

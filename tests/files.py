@@ -39,14 +39,18 @@ def make_raw_pdf(content_stream, layers=1):
     for _ in range(layers):
         compressed = zlib.compress(compressed, 9)
     filters = b" ".join([b"/FlateDecode"] * layers)
-    objects = [
+    return write_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
         b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
         b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(compressed), filters)
         + compressed + b"\nendstream",
-    ]
+    ])
+
+
+def write_pdf(objects):
+    """A PDF of these object bodies, numbered from 1; the first is the catalog."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -247,3 +251,129 @@ def make_zip_bomb(size):
             for _ in range(size // len(chunk)):
                 entry.write(chunk)
     return buffer.getvalue()
+
+
+# --- bombs: small files asking for much work or memory -----------------------------------------
+
+_HELVETICA = b"/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >>"
+
+
+def _pdf_stream(dictionary, content):
+    packed = zlib.compress(content, 9)
+    return (b"<< %s /Filter /FlateDecode /Length %d >>\nstream\n" % (dictionary, len(packed))
+            + packed + b"\nendstream")
+
+
+def pdf_text(text, y=700):
+    return b"BT /F1 12 Tf 72 %d Td (%s) Tj ET\n" % (y, text)
+
+
+def _pdf_form(content, draws=None, fonts=_HELVETICA):
+    """A form XObject; draws: the object number it may draw as /X."""
+    resources = fonts + (b" /XObject << /X %d 0 R >>" % draws if draws else b"")
+    return _pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >>"
+                       % resources, content)
+
+
+def _pdf_pages(contents, fonts=_HELVETICA, draws=True):
+    """Catalog, page tree and one page per content stream; each page may draw object
+    3 + 2 * len(contents), the first after them, as /X (unless draws is false)."""
+    after = 3 + 2 * len(contents)
+    xobjects = b" /XObject << /X %d 0 R >>" % after if draws else b""
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(len(contents)))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents))]
+    for i, content in enumerate(contents):
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                       b"/Resources << %s%s >> >>" % (4 + 2 * i, fonts, xobjects))
+        objects.append(_pdf_stream(b"", content))
+    return objects
+
+
+def make_nested_form_pdf(depth, fanout, deepest=pdf_text(b"Hello"), intro=None):
+    """A page (after one showing `intro`, if given) draws a form that draws the next one `fanout`
+    times, `depth` forms deep; the deepest runs `deepest`, fanout ** (depth - 1) times in all."""
+    objects = _pdf_pages(([pdf_text(intro)] if intro else []) + [b"/X Do"])
+    first = len(objects) + 1
+    objects += [_pdf_form(b"/X Do\n" * fanout, first + level) for level in range(1, depth)]
+    return write_pdf(objects + [_pdf_form(deepest)])
+
+
+def make_self_drawing_form_pdf(fanout):
+    """'Before', a form that draws itself `fanout` times, 'After'."""
+    objects = _pdf_pages([pdf_text(b"Before") + b"/X Do\n" + pdf_text(b"After", 600)])
+    return write_pdf(objects + [_pdf_form(b"/X Do\n" * fanout, len(objects) + 1)])
+
+
+def make_font_pdf(font, stream=None):
+    """One page showing text in `font`, a font dictionary that may refer to object 5: a
+    stream holding `stream`."""
+    objects = _pdf_pages([pdf_text(b"Hello")], fonts=b"/Font << /F1 %s >>" % font, draws=False)
+    return write_pdf(objects + ([_pdf_stream(b"", stream)] if stream else []))
+
+
+def make_repeated_slide_pptx(times, words):
+    """A presentation listing its one slide, `words` words long, `times` times."""
+    slide_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide"
+    presentation = (
+        f'{_XML}<p:presentation xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}"><p:sldIdLst>'
+        + "".join(f'<p:sldId id="{256 + i}" r:id="rId2"/>' for i in range(times))
+        + "</p:sldIdLst></p:presentation>")
+    return _package({
+        "[Content_Types].xml": _content_types({}),
+        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
+        "ppt/presentation.xml": presentation,
+        "ppt/_rels/presentation.xml.rels": _relationships({
+            "rId2": (slide_type, "slides/slide1.xml"),
+        }),
+        "ppt/slides/slide1.xml": _pptx_slide("word " * words),
+    })
+
+
+_SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SML_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def make_shared_string_xlsx(rows, cols, chars):
+    """A sheet of rows x cols cells that all show the same shared string of `chars` characters."""
+    row = "".join('<c t="s"><v>0</v></c>' for _ in range(cols))
+    sheet = (f'{_XML}<worksheet xmlns="{_SML}"><sheetData>'
+             + "".join(f'<row r="{r}">{row}</row>' for r in range(1, rows + 1))
+             + "</sheetData></worksheet>")
+    sml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return _package({
+        "[Content_Types].xml": _content_types({
+            "xl/workbook.xml": f"{sml}.sheet.main+xml",
+            "xl/worksheets/sheet1.xml": f"{sml}.worksheet+xml",
+            "xl/sharedStrings.xml": f"{sml}.sharedStrings+xml",
+        }),
+        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "xl/workbook.xml")}),
+        "xl/workbook.xml": (f'{_XML}<workbook xmlns="{_SML}" xmlns:r="{_R}"><sheets>'
+                            '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": _relationships({
+            "rId1": (f"{_SML_TYPES}/worksheet", "worksheets/sheet1.xml"),
+            "rId2": (f"{_SML_TYPES}/sharedStrings", "sharedStrings.xml"),
+        }),
+        "xl/sharedStrings.xml": (f'{_XML}<sst xmlns="{_SML}" count="1" uniqueCount="1">'
+                                 f'<si><t>{"x" * chars}</t></si></sst>'),
+        "xl/worksheets/sheet1.xml": sheet,
+    })
+
+
+def make_repeated_ods(chars, columns, rows):
+    """One cell of `chars` characters repeated `columns` times across and `rows` times down."""
+    return _odf("application/vnd.oasis.opendocument.spreadsheet", (
+        '<office:spreadsheet><table:table table:name="Big">'
+        + _ods_row(_ods_cell("x" * chars, repeat=columns), repeat=rows)
+        + '</table:table></office:spreadsheet>'))
+
+
+def make_blank_run_docx(blanks):
+    """A paragraph and a table cell each holding a run of `blanks` spaces before a letter."""
+    run = " " * blanks + "x"
+    return make_docx(_w_paragraph(run) + f"<w:tbl>{_w_row('Head')}{_w_row(run)}</w:tbl>")
+
+
+def make_blank_run_html(blanks):
+    """A <pre> block holding a run of `blanks` spaces before a letter."""
+    return b"<html><body><pre>" + b" " * blanks + b"x</pre></body></html>"

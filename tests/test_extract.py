@@ -15,8 +15,8 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from odoo.addons.ai_stream_chat.lib import extract
 from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind, extract_text
 
-from .files import (make_docx, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
-                    make_scanned_pdf, make_xlsx, make_zip_bomb)
+from .files import (make_blank_run_docx, make_blank_run_html, make_docx, make_odt, make_ods,
+                    make_pdf, make_pptx, make_raw_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -295,3 +295,35 @@ class TestExtract(TestCase):
         self.assertEqual((len(one_line.text), one_line.total_chars), (120, 500))
         whole = extract_text(source.encode(), "log.txt", max_chars=len(source))
         self.assertFalse(whole.truncated)
+
+
+def timed(function):
+    """(seconds, result or the ExtractionError raised)."""
+    start = time.perf_counter()
+    try:
+        result = function()
+    except ExtractionError as error:
+        result = error
+    return time.perf_counter() - start, result
+
+
+def fastest(function, runs=3):
+    return min(timed(function)[0] for _ in range(runs))
+
+
+class TestExtractBombs(TestCase):
+    """Small files that ask for much work: the readers stop at what they may keep, so each costs
+    about what an honest file that fills the budget costs (timed in the same run)."""
+
+    def assertLinear(self, make, filename, size=100_000):
+        """Ten times the input costs about ten times the time (a hundred if quadratic)."""
+        small, big = make(size // 10), make(size)
+        ratio = timed(lambda: extract_text(big, filename))[0] / fastest(
+            lambda: extract_text(small, filename))
+        self.assertLess(ratio, 30)
+
+    def test_runs_of_blanks_cost_linear_time(self):
+        self.assertLinear(make_blank_run_docx, "blanks.docx")
+        self.assertLinear(make_blank_run_html, "blanks.html")
+        self.assertEqual(extract_text(make_blank_run_docx(10), "b.docx").text,
+                         "x\n\n| Head |\n| --- |\n| x |")
