@@ -28,7 +28,7 @@ from lxml import etree, html as lxml_html
 from PyPDF2 import PdfReader
 from PyPDF2.errors import DependencyError
 from PyPDF2.filters import ASCII85Decode, ASCIIHexDecode
-from PyPDF2.generic import IndirectObject
+from PyPDF2.generic import DictionaryObject, IndirectObject
 
 _logger = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ SHEET_MAX_ROWS = 2000                     # rows shown per sheet (empty rows do 
 SHEET_MAX_COLS = 50                       # columns shown per sheet
 SHEET_MAX_SCANNED_ROWS = 1_048_576        # rows counted per sheet at most (Excel's own limit)
 PDF_MAX_DECODED = 16 * 1024 * 1024        # decoded content streams read from one PDF
-PDF_MAX_SECONDS = 15                      # no new page is started after this
+PDF_MAX_SECONDS = 15                      # reading stops then, inside a page too
+PDF_MAX_PAGE_TEXT = 256 * 1024            # bytes of text one page may show, its forms included
+PDF_MAX_FORM_DEPTH = 12                   # forms drawn inside forms; deeper ones are skipped
+PDF_MAX_PARENTS = 32                      # page tree levels looked up for inherited resources
 DEFAULT_MAX_CHARS = 100_000
 CHARDET_SAMPLE = 64 * 1024
 CHARDET_MIN_CONFIDENCE = 0.8
@@ -58,12 +61,22 @@ _LABELS = {
 
 
 class ExtractionError(Exception):
-    """Bad input: code is 'unsupported', 'corrupt', 'empty', 'no_text' or 'too_large'."""
+    """Bad input: code is 'unsupported', 'corrupt', 'empty', 'no_text', 'too_large', or 'memory'
+    and 'timeout' for a file that needs more memory or time to read than it may take."""
 
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+_OVER_LIMIT = {"memory": "This file needs too much memory to read.",
+               "timeout": "This file took too long to read."}
+
+
+def over_limit(code):
+    """The ExtractionError for a file that needs too much 'memory' or time ('timeout')."""
+    return ExtractionError(code, _OVER_LIMIT[code])
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,8 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
         read = _READERS[kind](data, max_chars)
     except ExtractionError:
         raise
+    except MemoryError:
+        raise over_limit("memory") from None
     except Exception as exc:  # libraries fail on hostile input with any exception type
         _logger.info("Cannot extract text from %r (%s): %s", filename, kind, exc)
         label = _LABELS.get(kind, "file")
@@ -406,7 +421,12 @@ def _read_pdf_pages(reader, max_chars):
             if not read:
                 raise ExtractionError("too_large", "This PDF is too large to read.")
             break
-        text = page.extract_text().replace("\x00", "").strip()
+        try:
+            text = _page_text(page, deadline)
+        except _PageCut as cut:  # the pages read so far are kept
+            if not read:
+                raise over_limit(cut.code) from None
+            break
         read = number
         if text:
             parts.append(f"## Page {number}\n{text}")
@@ -418,31 +438,124 @@ def _read_pdf_pages(reader, max_chars):
     return _Read("\n\n".join(parts), page_count, estimate)
 
 
+_SHOW_TEXT = frozenset((b"Tj", b"TJ", b"'", b'"'))
+
+
+class _PageCut(Exception):
+    """Stops PyPDF2 inside a page; code: 'timeout' or 'memory'."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class _FormTooDeep(Exception):
+    """Stops the form being drawn, which draws forms too deep."""
+
+
+def _page_text(page, deadline):
+    """The page's text layer; raises _PageCut past the deadline or the page's text budget."""
+    if _pdf_resources(page) is None:
+        return ""  # no font, no text (and PyPDF2 would loop on a /Parent cycle)
+    work = _PageWork(deadline)
+    text = page.extract_text(visitor_operand_before=work.before,
+                             visitor_operand_after=work.after)
+    if work.cut:
+        raise _PageCut(work.cut)
+    return text.replace("\x00", "").strip()
+
+
+class _PageWork:
+    """Bounds PyPDF2's extract_text inside a page, where forms drawing forms multiply the work
+    (a few kilobytes can draw billions of forms): PyPDF2 calls before() and after() around
+    every operator, those of nested forms included. Past the deadline or the text budget every
+    later call raises, since PyPDF2 ignores errors inside a form and goes on with the next
+    operator; a form nested too deep is left out."""
+
+    def __init__(self, deadline):
+        self.deadline, self.shown, self.depth, self.cut = deadline, 0, 0, None
+
+    def before(self, operator, operands, *_matrices):
+        if not self.cut and time.monotonic() > self.deadline:
+            self.cut = "timeout"
+        if not self.cut and operator in _SHOW_TEXT:
+            self.shown += sum(len(item) for operand in operands for item in
+                              (operand if isinstance(operand, list) else [operand])
+                              if isinstance(item, (str, bytes)))
+            # PyPDF2's time grows with the square of a string's length, its memory with the text.
+            if self.shown > PDF_MAX_PAGE_TEXT:
+                self.cut = "memory"
+        if self.cut:
+            raise _PageCut(self.cut)
+        if operator == b"Do":
+            if self.depth == PDF_MAX_FORM_DEPTH:
+                raise _FormTooDeep()
+            self.depth += 1
+
+    def after(self, operator, operands, *_matrices):
+        if operator == b"Do":
+            self.depth -= 1
+
+
 def _new_content_size(page, seen, limit):
-    """Decoded size of the page's content streams and form XObjects not counted yet (seen
-    holds the counted ones), counted up to a little over limit.
+    """Decoded size of the streams text extraction decodes on this page and that were not
+    counted yet (seen holds the counted ones), counted up to a little over limit.
 
     PyPDF2 inflates streams without any limit, so a few kilobytes of PDF can expand to
-    gigabytes; measuring first with a bounded inflate keeps memory bounded. Resources inherited
-    from the page tree and forms nested in forms are not measured.
+    gigabytes; measuring first with a bounded inflate keeps memory bounded.
     """
-    refs = []
-    if "/Contents" in page:  # one stream, or an array of them
-        contents = page["/Contents"]
-        refs = list(contents) if isinstance(contents, list) else [page.raw_get("/Contents")]
-    xobjects = _pdf_get(_pdf_get(page, "/Resources") or {}, "/XObject") or {}
-    refs.extend(xobjects.raw_get(name) for name in xobjects)
     size = 0
-    for ref in refs:
-        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
-        stream = ref.get_object()
-        if key in seen or not hasattr(stream, "_data") or _pdf_get(stream, "/Subtype") == "/Image":
-            continue  # text extraction does not decode images
-        seen.add(key)
+    for stream in _new_streams(page, seen):
         size += _decoded_size(stream, limit - size)
         if size > limit:
             break
     return size
+
+
+def _new_streams(page, seen):
+    """The streams not in seen (added to it) that text extraction may decode on the page: its
+    contents, the forms its resources hold, those their own resources hold and so on, and the
+    fonts' /ToUnicode maps. Images are left out: text extraction does not decode them."""
+    refs, pending = [], [_pdf_resources(page)]
+    if "/Contents" in page:  # one stream, or an array of them
+        contents = page["/Contents"]
+        refs = list(contents) if isinstance(contents, list) else [page.raw_get("/Contents")]
+    while refs or pending:
+        if not refs:
+            refs = _resource_refs(pending.pop())
+            continue
+        ref = refs.pop()
+        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
+        stream = ref.get_object()
+        if key in seen or not hasattr(stream, "_data") or _pdf_get(stream, "/Subtype") == "/Image":
+            continue
+        seen.add(key)
+        yield stream
+        if _pdf_get(stream, "/Subtype") == "/Form":
+            pending.append(_pdf_resources(stream))
+
+
+def _resource_refs(resources):
+    """References of a resource dictionary's XObjects and of its fonts' /ToUnicode maps."""
+    xobjects, fonts = _pdf_dict(resources, "/XObject"), _pdf_dict(resources, "/Font")
+    refs = [xobjects.raw_get(name) for name in xobjects]
+    for name in fonts:
+        font = fonts[name]
+        if isinstance(font, DictionaryObject) and "/ToUnicode" in font:
+            refs.append(font.raw_get("/ToUnicode"))
+    return refs
+
+
+def _pdf_resources(node):
+    """The resources of a page or form: its own, else the nearest parent's (a page inherits
+    them from the page tree), as PyPDF2 looks them up; None when there are none."""
+    for _ in range(PDF_MAX_PARENTS):
+        if "/Resources" in node:
+            return node["/Resources"]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"]
+    return None
 
 
 def _decoded_size(stream, limit):
@@ -470,6 +583,12 @@ def _decoded_size(stream, limit):
 def _pdf_get(dictionary, key):
     """dictionary[key] with references resolved (PyPDF2's get() leaves them), or None."""
     return dictionary[key] if key in dictionary else None
+
+
+def _pdf_dict(dictionary, key):
+    """dictionary[key] when both are dictionaries, else an empty one."""
+    value = _pdf_get(dictionary, key) if isinstance(dictionary, DictionaryObject) else None
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
 
 
 # --- zip packages (docx, pptx, odt, ods, xlsx) ------------------------------------------------

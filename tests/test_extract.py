@@ -4,6 +4,7 @@ import random
 import time
 import zipfile
 from datetime import date, datetime
+from types import SimpleNamespace
 from unittest import TestCase
 from unittest.mock import patch
 
@@ -15,8 +16,9 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from odoo.addons.ai_stream_chat.lib import extract
 from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind, extract_text
 
-from .files import (make_blank_run_docx, make_blank_run_html, make_docx, make_odt, make_ods,
-                    make_pdf, make_pptx, make_raw_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb)
+from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
+                    make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
+                    make_scanned_pdf, make_self_drawing_form_pdf, make_xlsx, make_zip_bomb)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -50,12 +52,20 @@ class TestExtract(TestCase):
 
     def test_pdf_stops_reading_when_out_of_time_or_content_budget(self):
         pdf = make_pdf(20)
-        with patch.object(extract, "PDF_MAX_SECONDS", 0):
+        clock = SimpleNamespace(monotonic=lambda: 0)
+
+        def slow_page(page, deadline, read=extract._page_text):
+            text = read(page, deadline)
+            clock.monotonic = lambda: extract.PDF_MAX_SECONDS + 1  # the first page used it all
+            return text
+        with patch.object(extract, "time", clock), patch.object(extract, "_page_text", slow_page):
             result = extract_text(pdf, "slow.pdf")
         self.assertEqual((result.pages, result.truncated), (20, True))
         self.assertIn("## Page 1\n", result.text)
-        self.assertNotIn("## Page 2\n", result.text)  # at least one page, then time is up
+        self.assertNotIn("## Page 2\n", result.text)
         self.assertGreater(result.total_chars, 15 * len(result.text))
+        with patch.object(extract, "PDF_MAX_SECONDS", 0):  # not even the first page
+            self.assertRefused("timeout", pdf, "slow.pdf")
         # reportlab encodes content as ASCII85 then Flate: both are decoded to measure it.
         with patch.object(extract, "PDF_MAX_DECODED", 10_000):  # about two pages of content
             result = extract_text(pdf, "big.pdf")
@@ -327,3 +337,46 @@ class TestExtractBombs(TestCase):
         self.assertLinear(make_blank_run_html, "blanks.html")
         self.assertEqual(extract_text(make_blank_run_docx(10), "b.docx").text,
                          "x\n\n| Head |\n| --- |\n| x |")
+
+    def assertCostsLike(self, honest, bomb, filename, ratio=10):
+        """The bomb costs at most `ratio` times the honest file; returns the bomb's result."""
+        baseline = fastest(lambda: extract_text(honest, filename))
+        elapsed, result = timed(lambda: extract_text(bomb, filename))
+        self.assertLess(elapsed, ratio * baseline)
+        return result
+
+    def test_pdf_forms_showing_much_text_are_cut(self):
+        # Each of 900 forms shows 10,000 characters: 9 MB of text from a 2 KB file.
+        bomb = make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000), intro=b"Intro")
+        result = self.assertCostsLike(make_pdf(40), bomb, "forms.pdf")
+        self.assertEqual((result.text, result.pages, result.truncated), ("## Page 1\nIntro", 2, True))
+        error = self.assertCostsLike(make_pdf(40), make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000)),
+                                     "forms.pdf")
+        self.assertEqual(error.code, "memory")
+
+    def test_pdf_deadline_holds_inside_a_page(self):
+        baseline = fastest(lambda: extract_text(make_pdf(40), "forms.pdf"))
+        bomb = make_nested_form_pdf(7, 8)  # 262,144 forms drawn on one page
+        with patch.object(extract, "PDF_MAX_SECONDS", 2 * baseline):
+            elapsed, error = timed(lambda: extract_text(bomb, "forms.pdf"))
+        self.assertEqual(error.code, "timeout")
+        self.assertLess(elapsed, 6 * baseline)
+
+    def test_pdf_form_drawing_itself_stops_at_the_nesting_limit(self):
+        result = self.assertCostsLike(make_pdf(40), make_self_drawing_form_pdf(2), "loop.pdf")
+        self.assertEqual(result.text, "## Page 1\nBefore\nAfter")
+
+    def test_pdf_nested_and_font_streams_are_measured(self):
+        spaces = b" " * (64 * 1024 * 1024)
+        font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 5 0 R >>"
+        for bomb in (make_nested_form_pdf(3, 1, spaces), make_font_pdf(font, spaces)):
+            error = self.assertCostsLike(make_pdf(40), bomb, "bomb.pdf", ratio=2)
+            self.assertEqual(error.code, "too_large")
+
+    def test_running_out_of_memory_is_its_own_error(self):
+        def hungry(data, max_chars):
+            raise MemoryError
+        with patch.dict(extract._READERS, {"text": hungry}):
+            with self.assertRaises(ExtractionError) as caught:
+                extract_text(b"text", "a.txt")
+        self.assertEqual(caught.exception.code, "memory")
