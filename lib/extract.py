@@ -610,8 +610,12 @@ def _open_zip(data):
 
 
 def _check_total(zf, names=None):
-    """Refuses a package whose entries to be read (all when names is None) are too large."""
-    total = sum(info.file_size for info in zf.infolist() if names is None or info.filename in names)
+    """Refuses a package whose entries to be read are too large: all of them when names is
+    None, else each named one as many times as it is named (a part listed twice is read twice)."""
+    if names is None:
+        total = sum(info.file_size for info in zf.infolist())
+    else:
+        total = sum(zf.getinfo(name).file_size for name in names)
     if total > ZIP_MAX_UNCOMPRESSED:
         raise ExtractionError("too_large", _TOO_LARGE_UNZIPPED)
 
@@ -633,6 +637,18 @@ def _parse_xml(content):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     return etree.fromstring(content, parser=parser)
+
+
+def _joined(blocks, max_chars):
+    """The blocks of a document, one a line, tidied, kept until the text passes max_chars; the
+    later ones are only counted (memory stays bounded by the budget and the largest block)."""
+    kept, length, total = [], 0, 0
+    for block in blocks:
+        total += len(block) + 1
+        if length <= max_chars:
+            kept.append(block)
+            length = total
+    return _Read(_tidy("\n".join(kept)), estimated_chars=total if total > length else None)
 
 
 def _markdown_table(rows):
@@ -663,7 +679,7 @@ def _read_docx(data, max_chars):
     with _open_zip(data) as zf:
         root = _parse_xml(_read_member(zf, _DOCX_MAIN))
     body = root.find(_W + "body")
-    return _Read("" if body is None else _tidy("\n".join(_docx_blocks(body))))
+    return _Read("") if body is None else _joined(_docx_blocks(body), max_chars)
 
 
 def _docx_blocks(container):
@@ -712,17 +728,25 @@ _PPTX_RELS = "ppt/_rels/presentation.xml.rels"
 
 
 def _read_pptx(data, max_chars):
+    """Slides read until the text passes max_chars; the rest estimated from those read."""
     with _open_zip(data) as zf:
         slides = _pptx_slide_names(zf)
         _check_total(zf, slides)
-        sections = []
+        sections, length = [], 0
         for number, name in enumerate(slides, 1):
-            root = _parse_xml(_read_member(zf, name))
-            lines = ("".join(node.text or "" if node.tag == _A + "t" else "\n"
-                             for node in paragraph.iter(_A + "t", _A + "br"))
-                     for paragraph in root.iter(_A + "p"))
-            sections.append(f"## Slide {number}\n" + "\n".join(line for line in lines if line))
-    return _Read(_tidy("\n\n".join(sections)), len(slides))
+            if length > max_chars:
+                break
+            sections.append(f"## Slide {number}\n" + _pptx_slide_text(_read_member(zf, name)))
+            length += len(sections[-1]) + 2
+    estimate = length * len(slides) // len(sections) if len(sections) < len(slides) else None
+    return _Read(_tidy("\n\n".join(sections)), len(slides), estimate)
+
+
+def _pptx_slide_text(content):
+    lines = ("".join(node.text or "" if node.tag == _A + "t" else "\n"
+                     for node in paragraph.iter(_A + "t", _A + "br"))
+             for paragraph in _parse_xml(content).iter(_A + "p"))
+    return "\n".join(line for line in lines if line)
 
 
 def _pptx_slide_names(zf):
@@ -767,7 +791,7 @@ def _read_odf_content(data):
 
 def _read_odt(data, max_chars):
     body = _read_odf_content(data).find(f"{_OFFICE}body/{_OFFICE}text")
-    return _Read("" if body is None else _tidy("\n".join(_odt_blocks(body))))
+    return _Read("") if body is None else _joined(_odt_blocks(body), max_chars)
 
 
 def _odt_blocks(container, depth=0):

@@ -18,7 +18,8 @@ from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind,
 
 from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
                     make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
-                    make_scanned_pdf, make_self_drawing_form_pdf, make_xlsx, make_zip_bomb)
+                    make_repeated_slide_pptx, make_scanned_pdf, make_self_drawing_form_pdf,
+                    make_xlsx, make_zip_bomb)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -108,6 +109,14 @@ class TestExtract(TestCase):
         self.assertEqual(result.text, (
             "# Service contract\nThe supplier delivers 12 units\tper month.\n\n"
             "| Item | Price |\n| --- | --- |\n| Widget | a\\|b |\n\nSigned in Zürich."))
+
+    def test_docx_keeps_what_the_budget_allows_and_counts_the_rest(self):
+        docx = make_docx("".join(f"<w:p><w:r><w:t>Paragraph {i} of the report.</w:t></w:r></w:p>"
+                                 for i in range(1000)))
+        full, cut = (extract_text(docx, "r.docx", max_chars=budget) for budget in (10 ** 6, 1000))
+        self.assertTrue(cut.truncated)
+        self.assertEqual(cut.text, full.text[:len(cut.text)])
+        self.assertAlmostEqual(cut.total_chars, full.total_chars, delta=1)
 
     def test_docx_without_text_is_empty(self):
         self.assertRefused("empty", make_docx(body_xml="<w:p/>"), "blank.docx")
@@ -372,6 +381,16 @@ class TestExtractBombs(TestCase):
         for bomb in (make_nested_form_pdf(3, 1, spaces), make_font_pdf(font, spaces)):
             error = self.assertCostsLike(make_pdf(40), bomb, "bomb.pdf", ratio=2)
             self.assertEqual(error.code, "too_large")
+
+    def test_pptx_slide_listed_many_times(self):
+        honest = make_repeated_slide_pptx(1, 20_000)  # 100,000 characters
+        result = self.assertCostsLike(honest, make_repeated_slide_pptx(400, 20_000), "deck.pptx")
+        self.assertEqual((len(result.text), result.pages, result.truncated), (100_000, 400, True))
+        self.assertGreater(result.total_chars, 390 * 100_000)  # estimated from the slides read
+        with patch.object(extract, "ZIP_MAX_UNCOMPRESSED", 20 * 1024 * 1024):  # 40 MB listed
+            with self.assertRaises(ExtractionError) as caught:
+                extract_text(make_repeated_slide_pptx(400, 20_000), "deck.pptx")
+        self.assertEqual(caught.exception.code, "too_large")
 
     def test_running_out_of_memory_is_its_own_error(self):
         def hungry(data, max_chars):
