@@ -40,6 +40,8 @@ ZIP_RATIO_MIN_SIZE = 1024 * 1024          # ... and to more than this is a bomb
 SHEET_MAX_ROWS = 2000                     # rows shown per sheet (empty rows do not count)
 SHEET_MAX_COLS = 50                       # columns shown per sheet
 SHEET_MAX_SCANNED_ROWS = 1_048_576        # rows counted per sheet at most (Excel's own limit)
+SHEET_MAX_CELL_CHARS = 32_767             # characters shown per cell (Excel's own limit)
+SHEET_MAX_SCANNED_CHARS = 64 * 1024 * 1024  # characters of the cells looked at per workbook
 PDF_MAX_DECODED = 16 * 1024 * 1024        # decoded content streams read from one PDF
 PDF_MAX_SECONDS = 15                      # reading stops then, inside a page too
 PDF_MAX_PAGE_TEXT = 256 * 1024            # bytes of text one page may show, its forms included
@@ -842,9 +844,8 @@ def _odf_cell_text(cell):
 def _read_ods(data, max_chars):
     spreadsheet = _read_odf_content(data).find(f"{_OFFICE}body/{_OFFICE}spreadsheet")
     tables = [] if spreadsheet is None else spreadsheet.findall(_TABLE + "table")
-    sections = [_sheet_markdown(table.get(_TABLE + "name", ""), _ods_rows(table))
-                for table in tables]
-    return _Read("\n\n".join(sections), len(tables))
+    sheets = ((table.get(_TABLE + "name", ""), _ods_rows(table)) for table in tables)
+    return _read_sheets(sheets, len(tables), max_chars)
 
 
 def _ods_rows(table):
@@ -883,33 +884,36 @@ def _read_xlsx(data, max_chars):
         _check_total(zf)  # openpyxl may read any part of the package
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sections = []
-        for sheet in workbook.worksheets:
-            # max_row/max_column come from the sheet's <dimension>, None when it has none.
-            rows = sheet.iter_rows(max_col=SHEET_MAX_COLS + 1, values_only=True)
-            sections.append(_sheet_markdown(sheet.title, ((row, 1) for row in rows),
-                                            sheet.max_row,
-                                            (sheet.max_column or 0) > SHEET_MAX_COLS))
-        return _Read("\n\n".join(sections), len(sections))
+        return _read_sheets(_xlsx_sheets(workbook), len(workbook.worksheets), max_chars)
     finally:
         workbook.close()
+
+
+def _xlsx_sheets(workbook):
+    for sheet in workbook.worksheets:
+        # max_row/max_column come from the sheet's <dimension>, None when it has none.
+        rows = sheet.iter_rows(max_col=SHEET_MAX_COLS + 1, values_only=True)
+        yield (sheet.title, ((row, 1) for row in rows), sheet.max_row,
+               (sheet.max_column or 0) > SHEET_MAX_COLS)
 
 
 def _read_xls(data, max_chars):
     # xlrd writes its warnings about damaged files to stdout unless given a log file.
     book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     try:
-        sections = []
-        for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
-            rows = ([_xls_value(cell, book.datemode)
-                     for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
-                    for r in range(sheet.nrows))
-            sections.append(_sheet_markdown(sheet.name, ((row, 1) for row in rows)))
-            book.unload_sheet(index)
-        return _Read("\n\n".join(sections), book.nsheets)
+        return _read_sheets(_xls_sheets(book), book.nsheets, max_chars)
     finally:
         book.release_resources()
+
+
+def _xls_sheets(book):
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        rows = ([_xls_value(cell, book.datemode)
+                 for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
+                for r in range(sheet.nrows))
+        yield sheet.name, ((row, 1) for row in rows)
+        book.unload_sheet(index)
 
 
 def _xls_value(cell, datemode):
@@ -925,9 +929,35 @@ def _xls_value(cell, datemode):
     return cell.value
 
 
-def _sheet_markdown(name, rows, declared_rows=None, more_columns=False):
-    """`## Sheet: name` and a markdown table of the first SHEET_MAX_ROWS non-empty rows
-    (first row as header, at most SHEET_MAX_COLS columns), with notes for what was left out.
+class _SheetBudget:
+    """What the sheets of a workbook may still keep (characters of their tables) and look at
+    (characters of the cells read), each use of a shared string or repeated row counted."""
+
+    def __init__(self, max_chars):
+        self.keep, self.scan = max_chars, SHEET_MAX_SCANNED_CHARS
+
+    @property
+    def spent(self):
+        return self.keep <= 0 or self.scan < 0
+
+
+def _read_sheets(sheets, count, max_chars):
+    """`## Sheet:` sections of the `count` sheets, given as _sheet_markdown's arguments (lazily):
+    reading stops after the sheet that spends the budget; the rest is estimated from those."""
+    budget, sections, length = _SheetBudget(max_chars), [], 0
+    for sheet in sheets:
+        sections.append(_sheet_markdown(budget, *sheet))
+        length += len(sections[-1]) + 2
+        if budget.spent:
+            break
+    estimate = length * count // len(sections) if len(sections) < count else None
+    return _Read("\n\n".join(sections), count, estimate)
+
+
+def _sheet_markdown(budget, name, rows, declared_rows=None, more_columns=False):
+    """`## Sheet: name` and a markdown table of the first SHEET_MAX_ROWS non-empty rows that fit
+    the budget (first row as header, at most SHEET_MAX_COLS columns), with notes for what was
+    left out.
 
     rows: (values, repeat) pairs; values may be one column wider than the limit, to tell that
     columns were cut. Rows past the limit are counted, unless the sheet declares its row count
@@ -937,21 +967,36 @@ def _sheet_markdown(name, rows, declared_rows=None, more_columns=False):
     kept, more_rows, scanned, estimated = [], 0, 0, False
     for values, repeat in rows:
         scanned += repeat
-        if scanned > SHEET_MAX_SCANNED_ROWS:
+        budget.scan -= sum(len(value) for value in values if isinstance(value, str))
+        if scanned > SHEET_MAX_SCANNED_ROWS or budget.scan < 0:
             break
         if all(map(_is_blank, values)):
             continue
-        if len(kept) == SHEET_MAX_ROWS and (declared_rows or 0) >= scanned:
+        full = len(kept) == SHEET_MAX_ROWS or budget.keep <= 0
+        if full and (declared_rows or 0) >= scanned:
             more_rows, estimated = declared_rows - scanned + 1, True
             break
         more_columns = more_columns or not all(map(_is_blank, values[SHEET_MAX_COLS:]))
-        shown = min(repeat, SHEET_MAX_ROWS - len(kept))
-        if shown:
-            kept.extend([[_format_cell(value) for value in values[:SHEET_MAX_COLS]]] * shown)
-        more_rows += repeat - shown
+        more_rows += repeat - (0 if full else _keep_row(kept, values, repeat, budget))
+    return _sheet_section(name, kept, more_rows, estimated, more_columns)
+
+
+def _keep_row(kept, values, repeat, budget):
+    """Adds the row to kept as many times as it repeats, the row limit and the budget allow
+    (at least once); returns that number."""
+    cells = [_format_cell(value) for value in values[:SHEET_MAX_COLS]]
+    width = max((i + 1 for i, cell in enumerate(cells) if cell), default=0)
+    cost = sum(len(cell) + 3 for cell in cells[:width]) + 2  # "| " and " |", " | " between
+    shown = min(repeat, SHEET_MAX_ROWS - len(kept), -(-budget.keep // cost))
+    kept.extend([cells] * shown)
+    budget.keep -= shown * cost
+    return shown
+
+
+def _sheet_section(name, kept, more_rows, estimated, more_columns):
     lines = [f"## Sheet: {name}"]
     if kept:
-        width = max(i + 1 for row in kept for i, cell in enumerate(row) if cell)
+        width = max((i + 1 for row in kept for i, cell in enumerate(row) if cell), default=1)
         lines.append(_markdown_table([row[:width] for row in kept]))
     else:
         lines.append("(empty sheet)")
@@ -979,10 +1024,10 @@ def _format_cell(value):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
     if isinstance(value, (date, dt_time)):
         return value.isoformat()
-    return str(value).strip()
+    return str(value)[:SHEET_MAX_CELL_CHARS].strip()
 
 
-# Each reader takes (data, max_chars); only the PDF reader uses max_chars, to stop early.
+# Each reader takes (data, max_chars) and stops keeping text once it has max_chars.
 _READERS = {
     "pdf": _read_pdf, "docx": _read_docx, "pptx": _read_pptx, "odt": _read_odt,
     "xlsx": _read_xlsx, "xls": _read_xls, "ods": _read_ods, "html": _read_html,

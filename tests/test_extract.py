@@ -18,8 +18,8 @@ from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind,
 
 from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
                     make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
-                    make_repeated_slide_pptx, make_scanned_pdf, make_self_drawing_form_pdf,
-                    make_xlsx, make_zip_bomb)
+                    make_repeated_ods, make_repeated_slide_pptx, make_scanned_pdf,
+                    make_self_drawing_form_pdf, make_shared_string_xlsx, make_xlsx, make_zip_bomb)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -176,6 +176,14 @@ class TestExtract(TestCase):
         # Estimated from the sheet's declared size, without reading the rest.
         self.assertIn("… about 25 more rows not shown\n\n## Sheet: Notes\n| Checked by Zoë |",
                       result.text)
+
+    def test_sheets_keep_the_rows_the_budget_allows(self):
+        rows = [["Item", "Amount"]] + [[f"Item {i}", i] for i in range(500)]
+        result = extract_text(make_xlsx(rows), "sales.xlsx", max_chars=1000)
+        self.assertEqual((result.pages, result.truncated), (2, True))
+        self.assertIn("| Item 40 | 40 |\n", result.text)
+        self.assertNotIn("| Item 80 |", result.text)  # about 60 rows of 16 characters fit
+        self.assertNotIn("## Sheet: Notes", result.text)  # the budget is spent: not read
 
     def test_rows_past_the_limit_are_counted_without_a_declared_size(self):
         workbook = openpyxl.Workbook(write_only=True)  # writes no <dimension>
@@ -391,6 +399,18 @@ class TestExtractBombs(TestCase):
             with self.assertRaises(ExtractionError) as caught:
                 extract_text(make_repeated_slide_pptx(400, 20_000), "deck.pptx")
         self.assertEqual(caught.exception.code, "too_large")
+
+    def test_xlsx_shared_string_used_everywhere(self):
+        honest = make_shared_string_xlsx(2000, 20, 5)  # the same sheet of short strings
+        result = self.assertCostsLike(honest, make_shared_string_xlsx(2000, 20, 20_000), "s.xlsx")
+        self.assertLessEqual(len(result.text), extract.DEFAULT_MAX_CHARS)
+        self.assertTrue(result.text.startswith("## Sheet: Data\n| " + "x" * 20_000 + " | x"))
+
+    def test_ods_cell_repeated_across_and_down(self):
+        honest = make_repeated_ods(5, 1000, 1_000_000)
+        result = self.assertCostsLike(honest, make_repeated_ods(20_000, 1000, 1_000_000), "r.ods")
+        self.assertLessEqual(len(result.text), extract.DEFAULT_MAX_CHARS)
+        self.assertTrue(result.text.startswith("## Sheet: Big\n| " + "x" * 20_000 + " | x"))
 
     def test_running_out_of_memory_is_its_own_error(self):
         def hungry(data, max_chars):
