@@ -3,13 +3,17 @@
 extract_text() detects the kind of a file (magic bytes first, then extension, then mimetype),
 reads its text with the library Odoo 18 already ships for it (PyPDF2, openpyxl, xlrd, lxml,
 chardet, zipfile) and cuts it to a character budget. Sheets and tables come out as markdown
-tables, slides and sheets under `## Slide N` / `## Sheet: name` headings.
+tables, slides and sheets under `## Slide N` / `## Sheet: name` headings. openpyxl, xlrd and
+chardet are imported by the readers that use them: they are most of the import time, which a
+process started for one file pays each time.
 
 The input is hostile until proven otherwise, so every read is bounded: zip packages are checked
 for bombs before anything is inflated, XML is parsed without entities, network or huge trees,
-PDF content streams are measured with a bounded inflate before PyPDF2 decodes them, and sheets
-are cut to a fixed number of rows and columns. Bad input only ever raises ExtractionError; its
-`code` is stable (the caller translates by code), its `message` is a short English sentence.
+PDF content streams are measured with a bounded inflate before PyPDF2 decodes them and the
+work inside a page is bounded too, readers stop keeping text once they have max_chars, and
+sheets are cut to a fixed number of rows and columns. Bad input only ever raises
+ExtractionError; its `code` is stable (the caller translates by code), its `message` is a short
+English sentence.
 """
 import io
 import logging
@@ -21,9 +25,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time as dt_time
 
-import chardet
-import openpyxl
-import xlrd
 from lxml import etree, html as lxml_html
 from PyPDF2 import PdfReader
 from PyPDF2.errors import DependencyError
@@ -297,6 +298,7 @@ def _decode_text(data):
         return _normalize_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    import chardet
     guess = chardet.detect(data[:CHARDET_SAMPLE])
     encoding = guess["encoding"] if (guess["confidence"] or 0) >= CHARDET_MIN_CONFIDENCE else None
     if not encoding or encoding.lower() in ("ascii", "iso-8859-1"):
@@ -882,6 +884,7 @@ def _ods_value(cell):
 def _read_xlsx(data, max_chars):
     with _open_zip(data) as zf:
         _check_total(zf)  # openpyxl may read any part of the package
+    import openpyxl
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return _read_sheets(_xlsx_sheets(workbook), len(workbook.worksheets), max_chars)
@@ -898,6 +901,7 @@ def _xlsx_sheets(workbook):
 
 
 def _read_xls(data, max_chars):
+    import xlrd
     # xlrd writes its warnings about damaged files to stdout unless given a log file.
     book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     try:
@@ -917,6 +921,7 @@ def _xls_sheets(book):
 
 
 def _xls_value(cell, datemode):
+    import xlrd
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
             return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
