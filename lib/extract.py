@@ -13,7 +13,8 @@ PDF content streams are measured with a bounded inflate before PyPDF2 decodes th
 work inside a page is bounded too, readers stop keeping text once they have max_chars, and
 sheets are cut to a fixed number of rows and columns. Bad input only ever raises
 ExtractionError; its `code` is stable (the caller translates by code), its `message` is a short
-English sentence.
+English sentence. Memory and CPU are bounded for good only in a child process: the server calls
+extract_sandbox.extract_text, which runs this one there.
 """
 import io
 import logging

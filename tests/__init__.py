@@ -3,6 +3,7 @@ from . import test_chat_api
 from . import test_cron
 from . import test_documents
 from . import test_extract
+from . import test_extract_sandbox
 from . import test_js
 from . import test_lib
 from . import test_render
