@@ -312,6 +312,14 @@ def make_font_pdf(font, stream=None):
     return write_pdf(objects + ([_pdf_stream(b"", stream)] if stream else []))
 
 
+def make_widths_pdf(entries):
+    """A font whose widths array spans `entries` character codes, which PyPDF2 lists one by one
+    before it reads any text."""
+    return make_font_pdf(b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+                         b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 "
+                         b"/W [0 %d 500] >>] >>" % entries)
+
+
 def make_repeated_slide_pptx(times, words):
     """A presentation listing its one slide, `words` words long, `times` times."""
     slide_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide"

@@ -10,15 +10,12 @@ from odoo.addons.ai_stream_chat.lib import extract, extract_sandbox
 from odoo.addons.ai_stream_chat.lib.extract import ExtractionError
 from odoo.addons.ai_stream_chat.lib.extract_sandbox import ExtractionBusy, extract_text
 
-from .files import (make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
+from .files import (make_blank_run_docx, make_blank_run_html, make_docx,
                     make_nested_form_pdf, make_ods, make_pdf, make_pptx, make_repeated_ods,
-                    make_repeated_slide_pptx, make_shared_string_xlsx, make_xlsx, make_zip_bomb,
-                    pdf_text)
+                    make_repeated_slide_pptx, make_shared_string_xlsx, make_widths_pdf, make_xlsx,
+                    make_zip_bomb, pdf_text)
 
-# A font whose widths fill 30 million entries before any text is read: gigabytes in PyPDF2.
-WIDTHS_BOMB = make_font_pdf(b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
-                            b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 "
-                            b"/W [0 30000000 500] >>] >>")
+WIDTHS_BOMB = make_widths_pdf(30_000_000)  # gigabytes in PyPDF2 before any text is read
 FORMS_BOMB = make_nested_form_pdf(7, 8)  # 262,144 forms drawn on one page
 SMALL_MEMORY = 256 * 1024 * 1024  # enough for the child, soon reached by the bomb
 
