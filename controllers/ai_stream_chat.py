@@ -13,10 +13,12 @@ BYTES_PER_CHAR = 12
 
 
 def _refusal(exc):
-    """A werkzeug HTTPException as a short text/plain answer the client shows as is."""
+    """A werkzeug HTTPException as a short text/plain answer the client shows as is, with the
+    exception's other headers (Retry-After for TooManyRequests)."""
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     return request.make_response(
         exc.description,
-        headers=[("Content-Type", "text/plain; charset=utf-8")],
+        headers=[*headers, ("Content-Type", "text/plain; charset=utf-8")],
         status=exc.code,
     )
 
