@@ -114,7 +114,7 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
     except MemoryError:
         raise over_limit("memory") from None
     except Exception as exc:  # libraries fail on hostile input with any exception type
-        _logger.info("Cannot extract text from %r (%s): %s", filename, kind, exc)
+        _logger.debug("Cannot extract text from %r (%s): %s", filename, kind, exc)
         label = _LABELS.get(kind, "file")
         raise ExtractionError("corrupt", f"This {label} is damaged and cannot be read.") from exc
     text = read.text.strip()

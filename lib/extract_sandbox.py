@@ -80,7 +80,7 @@ def _run(data, request, memory_bytes, cpu_seconds, wall_seconds):
         except subprocess.TimeoutExpired:
             child.kill()
             child.communicate()
-            _logger.info("Reading %r took over %s s: stopped", request["filename"], wall_seconds)
+            _logger.debug("Reading %r took over %s s: stopped", request["filename"], wall_seconds)
             raise over_limit("timeout") from None
     elapsed = time.monotonic() - start
     answer = _answer(child.returncode, out, err, elapsed, cpu_seconds)
@@ -107,5 +107,5 @@ def _answer(returncode, out, err, elapsed, cpu_seconds):
     except ValueError:
         pass
     _logger.warning("Text extraction failed (exit status %s): %s", returncode,
-                    err[-2000:].decode(errors="replace"))
+                    err[-500:].decode(errors="replace"))
     raise ExtractionError("corrupt", "This file is damaged and cannot be read.")

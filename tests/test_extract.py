@@ -1,5 +1,6 @@
 """Text extraction (lib/extract.py) on real files generated here; no database needed."""
 import io
+import logging
 import random
 import time
 import zipfile
@@ -81,6 +82,13 @@ class TestExtract(TestCase):
         noise = random.Random(4).randbytes(20_000)
         self.assertRefused("corrupt", b"%PDF-1.4\n" + noise, "broken.pdf")
         self.assertRefused("corrupt", make_pdf(2)[:1500], "cut.pdf")
+
+    def test_file_names_stay_out_of_the_log_above_debug(self):
+        with self.assertLogs("odoo.addons.ai_stream_chat.lib", "DEBUG") as logs:
+            self.assertRefused("corrupt", b"%PDF-1.4\n1 0 obj <<>> garbage", "salaries-2026.pdf")
+        self.assertTrue(any("salaries-2026" in record.getMessage() for record in logs.records))
+        self.assertFalse([r.getMessage() for r in logs.records
+                          if r.levelno > logging.DEBUG and "salaries-2026" in r.getMessage()])
 
     def test_encrypted_pdf(self):
         error = self.assertRefused("corrupt", make_pdf(1, encrypt="secret"), "locked.pdf")
