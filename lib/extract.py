@@ -3,13 +3,18 @@
 extract_text() detects the kind of a file (magic bytes first, then extension, then mimetype),
 reads its text with the library Odoo 18 already ships for it (PyPDF2, openpyxl, xlrd, lxml,
 chardet, zipfile) and cuts it to a character budget. Sheets and tables come out as markdown
-tables, slides and sheets under `## Slide N` / `## Sheet: name` headings.
+tables, slides and sheets under `## Slide N` / `## Sheet: name` headings. openpyxl, xlrd and
+chardet are imported by the readers that use them: they are most of the import time, which a
+process started for one file pays each time.
 
 The input is hostile until proven otherwise, so every read is bounded: zip packages are checked
 for bombs before anything is inflated, XML is parsed without entities, network or huge trees,
-PDF content streams are measured with a bounded inflate before PyPDF2 decodes them, and sheets
-are cut to a fixed number of rows and columns. Bad input only ever raises ExtractionError; its
-`code` is stable (the caller translates by code), its `message` is a short English sentence.
+PDF content streams are measured with a bounded inflate before PyPDF2 decodes them and the
+work inside a page is bounded too, readers stop keeping text once they have max_chars, and
+sheets are cut to a fixed number of rows and columns. Bad input only ever raises
+ExtractionError; its `code` is stable (the caller translates by code), its `message` is a short
+English sentence. Memory and CPU are bounded for good only in a child process: the server calls
+extract_sandbox.extract_text, which runs this one there.
 """
 import io
 import logging
@@ -21,14 +26,11 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time as dt_time
 
-import chardet
-import openpyxl
-import xlrd
 from lxml import etree, html as lxml_html
 from PyPDF2 import PdfReader
 from PyPDF2.errors import DependencyError
 from PyPDF2.filters import ASCII85Decode, ASCIIHexDecode
-from PyPDF2.generic import IndirectObject
+from PyPDF2.generic import DictionaryObject, IndirectObject
 
 _logger = logging.getLogger(__name__)
 
@@ -40,8 +42,13 @@ ZIP_RATIO_MIN_SIZE = 1024 * 1024          # ... and to more than this is a bomb
 SHEET_MAX_ROWS = 2000                     # rows shown per sheet (empty rows do not count)
 SHEET_MAX_COLS = 50                       # columns shown per sheet
 SHEET_MAX_SCANNED_ROWS = 1_048_576        # rows counted per sheet at most (Excel's own limit)
+SHEET_MAX_CELL_CHARS = 32_767             # characters shown per cell (Excel's own limit)
+SHEET_MAX_SCANNED_CHARS = 64 * 1024 * 1024  # characters of the cells looked at per workbook
 PDF_MAX_DECODED = 16 * 1024 * 1024        # decoded content streams read from one PDF
-PDF_MAX_SECONDS = 15                      # no new page is started after this
+PDF_MAX_SECONDS = 15                      # reading stops then, inside a page too
+PDF_MAX_PAGE_TEXT = 256 * 1024            # bytes of text one page may show, its forms included
+PDF_MAX_FORM_DEPTH = 12                   # forms drawn inside forms; deeper ones are skipped
+PDF_MAX_PARENTS = 32                      # page tree levels looked up for inherited resources
 DEFAULT_MAX_CHARS = 100_000
 CHARDET_SAMPLE = 64 * 1024
 CHARDET_MIN_CONFIDENCE = 0.8
@@ -58,12 +65,22 @@ _LABELS = {
 
 
 class ExtractionError(Exception):
-    """Bad input: code is 'unsupported', 'corrupt', 'empty', 'no_text' or 'too_large'."""
+    """Bad input: code is 'unsupported', 'corrupt', 'empty', 'no_text', 'too_large', or 'memory'
+    and 'timeout' for a file that needs more memory or time to read than it may take."""
 
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+_OVER_LIMIT = {"memory": "This file needs too much memory to read.",
+               "timeout": "This file took too long to read."}
+
+
+def over_limit(code):
+    """The ExtractionError for a file that needs too much 'memory' or time ('timeout')."""
+    return ExtractionError(code, _OVER_LIMIT[code])
 
 
 @dataclass(frozen=True)
@@ -94,8 +111,10 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
         read = _READERS[kind](data, max_chars)
     except ExtractionError:
         raise
+    except MemoryError:
+        raise over_limit("memory") from None
     except Exception as exc:  # libraries fail on hostile input with any exception type
-        _logger.info("Cannot extract text from %r (%s): %s", filename, kind, exc)
+        _logger.debug("Cannot extract text from %r (%s): %s", filename, kind, exc)
         label = _LABELS.get(kind, "file")
         raise ExtractionError("corrupt", f"This {label} is damaged and cannot be read.") from exc
     text = read.text.strip()
@@ -280,6 +299,7 @@ def _decode_text(data):
         return _normalize_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    import chardet
     guess = chardet.detect(data[:CHARDET_SAMPLE])
     encoding = guess["encoding"] if (guess["confidence"] or 0) >= CHARDET_MIN_CONFIDENCE else None
     if not encoding or encoding.lower() in ("ascii", "iso-8859-1"):
@@ -359,9 +379,15 @@ def _html_text(root):
 
 
 def _tidy(text):
-    """Trailing spaces removed, at most one blank line in a row."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """Trailing spaces removed, at most one blank line in a row. Line by line rather than with
+    regular expressions, which backtrack over long runs of blanks: linear in the text."""
+    lines, blank = [], False
+    for line in text.split("\n"):
+        line = line.rstrip(" \t")
+        if line or not blank:
+            lines.append(line)
+        blank = not line
+    return "\n".join(lines).strip()
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -400,7 +426,12 @@ def _read_pdf_pages(reader, max_chars):
             if not read:
                 raise ExtractionError("too_large", "This PDF is too large to read.")
             break
-        text = page.extract_text().replace("\x00", "").strip()
+        try:
+            text = _page_text(page, deadline)
+        except _PageCut as cut:  # the pages read so far are kept
+            if not read:
+                raise over_limit(cut.code) from None
+            break
         read = number
         if text:
             parts.append(f"## Page {number}\n{text}")
@@ -412,31 +443,124 @@ def _read_pdf_pages(reader, max_chars):
     return _Read("\n\n".join(parts), page_count, estimate)
 
 
+_SHOW_TEXT = frozenset((b"Tj", b"TJ", b"'", b'"'))
+
+
+class _PageCut(Exception):
+    """Stops PyPDF2 inside a page; code: 'timeout' or 'memory'."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class _FormTooDeep(Exception):
+    """Stops the form being drawn, which draws forms too deep."""
+
+
+def _page_text(page, deadline):
+    """The page's text layer; raises _PageCut past the deadline or the page's text budget."""
+    if _pdf_resources(page) is None:
+        return ""  # no font, no text (and PyPDF2 would loop on a /Parent cycle)
+    work = _PageWork(deadline)
+    text = page.extract_text(visitor_operand_before=work.before,
+                             visitor_operand_after=work.after)
+    if work.cut:
+        raise _PageCut(work.cut)
+    return text.replace("\x00", "").strip()
+
+
+class _PageWork:
+    """Bounds PyPDF2's extract_text inside a page, where forms drawing forms multiply the work
+    (a few kilobytes can draw billions of forms): PyPDF2 calls before() and after() around
+    every operator, those of nested forms included. Past the deadline or the text budget every
+    later call raises, since PyPDF2 ignores errors inside a form and goes on with the next
+    operator; a form nested too deep is left out."""
+
+    def __init__(self, deadline):
+        self.deadline, self.shown, self.depth, self.cut = deadline, 0, 0, None
+
+    def before(self, operator, operands, *_matrices):
+        if not self.cut and time.monotonic() > self.deadline:
+            self.cut = "timeout"
+        if not self.cut and operator in _SHOW_TEXT:
+            self.shown += sum(len(item) for operand in operands for item in
+                              (operand if isinstance(operand, list) else [operand])
+                              if isinstance(item, (str, bytes)))
+            # PyPDF2's time grows with the square of a string's length, its memory with the text.
+            if self.shown > PDF_MAX_PAGE_TEXT:
+                self.cut = "memory"
+        if self.cut:
+            raise _PageCut(self.cut)
+        if operator == b"Do":
+            if self.depth == PDF_MAX_FORM_DEPTH:
+                raise _FormTooDeep()
+            self.depth += 1
+
+    def after(self, operator, operands, *_matrices):
+        if operator == b"Do":
+            self.depth -= 1
+
+
 def _new_content_size(page, seen, limit):
-    """Decoded size of the page's content streams and form XObjects not counted yet (seen
-    holds the counted ones), counted up to a little over limit.
+    """Decoded size of the streams text extraction decodes on this page and that were not
+    counted yet (seen holds the counted ones), counted up to a little over limit.
 
     PyPDF2 inflates streams without any limit, so a few kilobytes of PDF can expand to
-    gigabytes; measuring first with a bounded inflate keeps memory bounded. Resources inherited
-    from the page tree and forms nested in forms are not measured.
+    gigabytes; measuring first with a bounded inflate keeps memory bounded.
     """
-    refs = []
-    if "/Contents" in page:  # one stream, or an array of them
-        contents = page["/Contents"]
-        refs = list(contents) if isinstance(contents, list) else [page.raw_get("/Contents")]
-    xobjects = _pdf_get(_pdf_get(page, "/Resources") or {}, "/XObject") or {}
-    refs.extend(xobjects.raw_get(name) for name in xobjects)
     size = 0
-    for ref in refs:
-        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
-        stream = ref.get_object()
-        if key in seen or not hasattr(stream, "_data") or _pdf_get(stream, "/Subtype") == "/Image":
-            continue  # text extraction does not decode images
-        seen.add(key)
+    for stream in _new_streams(page, seen):
         size += _decoded_size(stream, limit - size)
         if size > limit:
             break
     return size
+
+
+def _new_streams(page, seen):
+    """The streams not in seen (added to it) that text extraction may decode on the page: its
+    contents, the forms its resources hold, those their own resources hold and so on, and the
+    fonts' /ToUnicode maps. Images are left out: text extraction does not decode them."""
+    refs, pending = [], [_pdf_resources(page)]
+    if "/Contents" in page:  # one stream, or an array of them
+        contents = page["/Contents"]
+        refs = list(contents) if isinstance(contents, list) else [page.raw_get("/Contents")]
+    while refs or pending:
+        if not refs:
+            refs = _resource_refs(pending.pop())
+            continue
+        ref = refs.pop()
+        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
+        stream = ref.get_object()
+        if key in seen or not hasattr(stream, "_data") or _pdf_get(stream, "/Subtype") == "/Image":
+            continue
+        seen.add(key)
+        yield stream
+        if _pdf_get(stream, "/Subtype") == "/Form":
+            pending.append(_pdf_resources(stream))
+
+
+def _resource_refs(resources):
+    """References of a resource dictionary's XObjects and of its fonts' /ToUnicode maps."""
+    xobjects, fonts = _pdf_dict(resources, "/XObject"), _pdf_dict(resources, "/Font")
+    refs = [xobjects.raw_get(name) for name in xobjects]
+    for name in fonts:
+        font = fonts[name]
+        if isinstance(font, DictionaryObject) and "/ToUnicode" in font:
+            refs.append(font.raw_get("/ToUnicode"))
+    return refs
+
+
+def _pdf_resources(node):
+    """The resources of a page or form: its own, else the nearest parent's (a page inherits
+    them from the page tree), as PyPDF2 looks them up; None when there are none."""
+    for _ in range(PDF_MAX_PARENTS):
+        if "/Resources" in node:
+            return node["/Resources"]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"]
+    return None
 
 
 def _decoded_size(stream, limit):
@@ -466,6 +590,12 @@ def _pdf_get(dictionary, key):
     return dictionary[key] if key in dictionary else None
 
 
+def _pdf_dict(dictionary, key):
+    """dictionary[key] when both are dictionaries, else an empty one."""
+    value = _pdf_get(dictionary, key) if isinstance(dictionary, DictionaryObject) else None
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
 # --- zip packages (docx, pptx, odt, ods, xlsx) ------------------------------------------------
 
 _TOO_LARGE_UNZIPPED = "This document is too large to read once uncompressed."
@@ -485,8 +615,12 @@ def _open_zip(data):
 
 
 def _check_total(zf, names=None):
-    """Refuses a package whose entries to be read (all when names is None) are too large."""
-    total = sum(info.file_size for info in zf.infolist() if names is None or info.filename in names)
+    """Refuses a package whose entries to be read are too large: all of them when names is
+    None, else each named one as many times as it is named (a part listed twice is read twice)."""
+    if names is None:
+        total = sum(info.file_size for info in zf.infolist())
+    else:
+        total = sum(zf.getinfo(name).file_size for name in names)
     if total > ZIP_MAX_UNCOMPRESSED:
         raise ExtractionError("too_large", _TOO_LARGE_UNZIPPED)
 
@@ -510,14 +644,34 @@ def _parse_xml(content):
     return etree.fromstring(content, parser=parser)
 
 
+def _joined(blocks, max_chars):
+    """The blocks of a document, one a line, tidied, kept until the text passes max_chars; the
+    later ones are only counted (memory stays bounded by the budget and the largest block)."""
+    kept, length, total = [], 0, 0
+    for block in blocks:
+        total += len(block) + 1
+        if length <= max_chars:
+            kept.append(block)
+            length = total
+    return _Read(_tidy("\n".join(kept)), estimated_chars=total if total > length else None)
+
+
 def _markdown_table(rows):
     """rows of str; the first is the header. `|` escaped, line breaks folded."""
     width = max(len(row) for row in rows)
-    cells = [[re.sub(r"\s*\n\s*", " ", cell).replace("|", "\\|").strip() for cell in row]
+    cells = [[_fold_lines(cell).replace("|", "\\|") for cell in row]
              + [""] * (width - len(row)) for row in rows]
     lines = ["| " + " | ".join(row) + " |" for row in cells]
     lines.insert(1, "|" + " --- |" * width)
     return "\n".join(lines)
+
+
+def _fold_lines(cell):
+    """A cell on one line: each line break and the blanks around it become one space (linear,
+    where a regular expression would backtrack over long runs of blanks)."""
+    if "\n" not in cell:
+        return cell.strip()
+    return " ".join(filter(None, (line.strip() for line in cell.split("\n"))))
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -530,7 +684,7 @@ def _read_docx(data, max_chars):
     with _open_zip(data) as zf:
         root = _parse_xml(_read_member(zf, _DOCX_MAIN))
     body = root.find(_W + "body")
-    return _Read("" if body is None else _tidy("\n".join(_docx_blocks(body))))
+    return _Read("") if body is None else _joined(_docx_blocks(body), max_chars)
 
 
 def _docx_blocks(container):
@@ -579,17 +733,25 @@ _PPTX_RELS = "ppt/_rels/presentation.xml.rels"
 
 
 def _read_pptx(data, max_chars):
+    """Slides read until the text passes max_chars; the rest estimated from those read."""
     with _open_zip(data) as zf:
         slides = _pptx_slide_names(zf)
         _check_total(zf, slides)
-        sections = []
+        sections, length = [], 0
         for number, name in enumerate(slides, 1):
-            root = _parse_xml(_read_member(zf, name))
-            lines = ("".join(node.text or "" if node.tag == _A + "t" else "\n"
-                             for node in paragraph.iter(_A + "t", _A + "br"))
-                     for paragraph in root.iter(_A + "p"))
-            sections.append(f"## Slide {number}\n" + "\n".join(line for line in lines if line))
-    return _Read(_tidy("\n\n".join(sections)), len(slides))
+            if length > max_chars:
+                break
+            sections.append(f"## Slide {number}\n" + _pptx_slide_text(_read_member(zf, name)))
+            length += len(sections[-1]) + 2
+    estimate = length * len(slides) // len(sections) if len(sections) < len(slides) else None
+    return _Read(_tidy("\n\n".join(sections)), len(slides), estimate)
+
+
+def _pptx_slide_text(content):
+    lines = ("".join(node.text or "" if node.tag == _A + "t" else "\n"
+                     for node in paragraph.iter(_A + "t", _A + "br"))
+             for paragraph in _parse_xml(content).iter(_A + "p"))
+    return "\n".join(line for line in lines if line)
 
 
 def _pptx_slide_names(zf):
@@ -634,7 +796,7 @@ def _read_odf_content(data):
 
 def _read_odt(data, max_chars):
     body = _read_odf_content(data).find(f"{_OFFICE}body/{_OFFICE}text")
-    return _Read("" if body is None else _tidy("\n".join(_odt_blocks(body))))
+    return _Read("") if body is None else _joined(_odt_blocks(body), max_chars)
 
 
 def _odt_blocks(container, depth=0):
@@ -685,9 +847,8 @@ def _odf_cell_text(cell):
 def _read_ods(data, max_chars):
     spreadsheet = _read_odf_content(data).find(f"{_OFFICE}body/{_OFFICE}spreadsheet")
     tables = [] if spreadsheet is None else spreadsheet.findall(_TABLE + "table")
-    sections = [_sheet_markdown(table.get(_TABLE + "name", ""), _ods_rows(table))
-                for table in tables]
-    return _Read("\n\n".join(sections), len(tables))
+    sheets = ((table.get(_TABLE + "name", ""), _ods_rows(table)) for table in tables)
+    return _read_sheets(sheets, len(tables), max_chars)
 
 
 def _ods_rows(table):
@@ -724,38 +885,44 @@ def _ods_value(cell):
 def _read_xlsx(data, max_chars):
     with _open_zip(data) as zf:
         _check_total(zf)  # openpyxl may read any part of the package
+    import openpyxl
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sections = []
-        for sheet in workbook.worksheets:
-            # max_row/max_column come from the sheet's <dimension>, None when it has none.
-            rows = sheet.iter_rows(max_col=SHEET_MAX_COLS + 1, values_only=True)
-            sections.append(_sheet_markdown(sheet.title, ((row, 1) for row in rows),
-                                            sheet.max_row,
-                                            (sheet.max_column or 0) > SHEET_MAX_COLS))
-        return _Read("\n\n".join(sections), len(sections))
+        return _read_sheets(_xlsx_sheets(workbook), len(workbook.worksheets), max_chars)
     finally:
         workbook.close()
 
 
+def _xlsx_sheets(workbook):
+    for sheet in workbook.worksheets:
+        # max_row/max_column come from the sheet's <dimension>, None when it has none.
+        rows = sheet.iter_rows(max_col=SHEET_MAX_COLS + 1, values_only=True)
+        yield (sheet.title, ((row, 1) for row in rows), sheet.max_row,
+               (sheet.max_column or 0) > SHEET_MAX_COLS)
+
+
 def _read_xls(data, max_chars):
+    import xlrd
     # xlrd writes its warnings about damaged files to stdout unless given a log file.
     book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     try:
-        sections = []
-        for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
-            rows = ([_xls_value(cell, book.datemode)
-                     for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
-                    for r in range(sheet.nrows))
-            sections.append(_sheet_markdown(sheet.name, ((row, 1) for row in rows)))
-            book.unload_sheet(index)
-        return _Read("\n\n".join(sections), book.nsheets)
+        return _read_sheets(_xls_sheets(book), book.nsheets, max_chars)
     finally:
         book.release_resources()
 
 
+def _xls_sheets(book):
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        rows = ([_xls_value(cell, book.datemode)
+                 for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
+                for r in range(sheet.nrows))
+        yield sheet.name, ((row, 1) for row in rows)
+        book.unload_sheet(index)
+
+
 def _xls_value(cell, datemode):
+    import xlrd
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
             return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
@@ -768,9 +935,35 @@ def _xls_value(cell, datemode):
     return cell.value
 
 
-def _sheet_markdown(name, rows, declared_rows=None, more_columns=False):
-    """`## Sheet: name` and a markdown table of the first SHEET_MAX_ROWS non-empty rows
-    (first row as header, at most SHEET_MAX_COLS columns), with notes for what was left out.
+class _SheetBudget:
+    """What the sheets of a workbook may still keep (characters of their tables) and look at
+    (characters of the cells read), each use of a shared string or repeated row counted."""
+
+    def __init__(self, max_chars):
+        self.keep, self.scan = max_chars, SHEET_MAX_SCANNED_CHARS
+
+    @property
+    def spent(self):
+        return self.keep <= 0 or self.scan < 0
+
+
+def _read_sheets(sheets, count, max_chars):
+    """`## Sheet:` sections of the `count` sheets, given as _sheet_markdown's arguments (lazily):
+    reading stops after the sheet that spends the budget; the rest is estimated from those."""
+    budget, sections, length = _SheetBudget(max_chars), [], 0
+    for sheet in sheets:
+        sections.append(_sheet_markdown(budget, *sheet))
+        length += len(sections[-1]) + 2
+        if budget.spent:
+            break
+    estimate = length * count // len(sections) if len(sections) < count else None
+    return _Read("\n\n".join(sections), count, estimate)
+
+
+def _sheet_markdown(budget, name, rows, declared_rows=None, more_columns=False):
+    """`## Sheet: name` and a markdown table of the first SHEET_MAX_ROWS non-empty rows that fit
+    the budget (first row as header, at most SHEET_MAX_COLS columns), with notes for what was
+    left out.
 
     rows: (values, repeat) pairs; values may be one column wider than the limit, to tell that
     columns were cut. Rows past the limit are counted, unless the sheet declares its row count
@@ -780,21 +973,36 @@ def _sheet_markdown(name, rows, declared_rows=None, more_columns=False):
     kept, more_rows, scanned, estimated = [], 0, 0, False
     for values, repeat in rows:
         scanned += repeat
-        if scanned > SHEET_MAX_SCANNED_ROWS:
+        budget.scan -= sum(len(value) for value in values if isinstance(value, str))
+        if scanned > SHEET_MAX_SCANNED_ROWS or budget.scan < 0:
             break
         if all(map(_is_blank, values)):
             continue
-        if len(kept) == SHEET_MAX_ROWS and (declared_rows or 0) >= scanned:
+        full = len(kept) == SHEET_MAX_ROWS or budget.keep <= 0
+        if full and (declared_rows or 0) >= scanned:
             more_rows, estimated = declared_rows - scanned + 1, True
             break
         more_columns = more_columns or not all(map(_is_blank, values[SHEET_MAX_COLS:]))
-        shown = min(repeat, SHEET_MAX_ROWS - len(kept))
-        if shown:
-            kept.extend([[_format_cell(value) for value in values[:SHEET_MAX_COLS]]] * shown)
-        more_rows += repeat - shown
+        more_rows += repeat - (0 if full else _keep_row(kept, values, repeat, budget))
+    return _sheet_section(name, kept, more_rows, estimated, more_columns)
+
+
+def _keep_row(kept, values, repeat, budget):
+    """Adds the row to kept as many times as it repeats, the row limit and the budget allow
+    (at least once); returns that number."""
+    cells = [_format_cell(value) for value in values[:SHEET_MAX_COLS]]
+    width = max((i + 1 for i, cell in enumerate(cells) if cell), default=0)
+    cost = sum(len(cell) + 3 for cell in cells[:width]) + 2  # "| " and " |", " | " between
+    shown = min(repeat, SHEET_MAX_ROWS - len(kept), -(-budget.keep // cost))
+    kept.extend([cells] * shown)
+    budget.keep -= shown * cost
+    return shown
+
+
+def _sheet_section(name, kept, more_rows, estimated, more_columns):
     lines = [f"## Sheet: {name}"]
     if kept:
-        width = max(i + 1 for row in kept for i, cell in enumerate(row) if cell)
+        width = max((i + 1 for row in kept for i, cell in enumerate(row) if cell), default=1)
         lines.append(_markdown_table([row[:width] for row in kept]))
     else:
         lines.append("(empty sheet)")
@@ -822,10 +1030,10 @@ def _format_cell(value):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
     if isinstance(value, (date, dt_time)):
         return value.isoformat()
-    return str(value).strip()
+    return str(value)[:SHEET_MAX_CELL_CHARS].strip()
 
 
-# Each reader takes (data, max_chars); only the PDF reader uses max_chars, to stop early.
+# Each reader takes (data, max_chars) and stops keeping text once it has max_chars.
 _READERS = {
     "pdf": _read_pdf, "docx": _read_docx, "pptx": _read_pptx, "odt": _read_odt,
     "xlsx": _read_xlsx, "xls": _read_xls, "ods": _read_ods, "html": _read_html,

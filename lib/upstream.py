@@ -7,9 +7,17 @@ person understands. No ORM here.
 import functools
 import json
 import logging
+import select
+import sys
 from dataclasses import dataclass
 
-import openai
+# openai's HTTP library imports trio when it is installed, and tells "not installed" by an
+# ImportError. Under gevent, which removes select.epoll, trio fails with an AttributeError
+# instead, and every request of the gevent worker would fail: there, trio is not installed.
+if sys.platform == "linux" and not hasattr(select, "epoll"):
+    sys.modules.setdefault("trio", None)
+
+import openai  # noqa: E402
 
 _logger = logging.getLogger(__name__)
 

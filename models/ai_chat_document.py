@@ -6,7 +6,8 @@ from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, Too
 from odoo import api, fields, models
 
 from ..lib import documents
-from ..lib.extract import ExtractionError, extract_text
+from ..lib.extract import ExtractionError
+from ..lib.extract_sandbox import RETRY_AFTER_SECONDS, ExtractionBusy, extract_text
 
 CONVERSATION = "ai.chat.conversation"
 # Marks the text snapshot of a record in ir.attachment.description: "<mark><model>,<id>".
@@ -41,6 +42,9 @@ class AiChatDocument(models.AbstractModel):
         self._check_pending_quota(settings, lock=False)  # a refused upload costs no reading
         try:
             extraction = extract_text(data, name, max_chars=settings.document_chars)
+        except ExtractionBusy:
+            raise TooManyRequests(self._extraction_messages()["busy"],
+                                  retry_after=RETRY_AFTER_SECONDS) from None
         except ExtractionError as exc:
             raise BadRequest(self._extraction_messages()[exc.code]) from None
         self._check_pending_quota(settings)  # again under the lock, which lasts to the commit
@@ -227,6 +231,10 @@ class AiChatDocument(models.AbstractModel):
             return documents.Document(attachment.name, error=self._too_large_message(settings))
         try:
             extraction = extract_text(attachment.raw, attachment.name, max_chars=budget)
+        except ExtractionBusy:
+            if stored:  # shorter than the budget allows now, but better than no text
+                return documents.Document(attachment.name, stored.text or "", stored.total_chars)
+            return documents.Document(attachment.name, error=self._extraction_messages()["busy"])
         except ExtractionError as exc:
             return documents.Document(attachment.name, error=self._extraction_messages()[exc.code])
         self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
@@ -308,6 +316,9 @@ class AiChatDocument(models.AbstractModel):
             "empty": _("This file contains no text."),
             "no_text": _("This PDF has no text layer (a scan?). Run it through OCR first."),
             "too_large": _("This file is too large to read once uncompressed."),
+            "memory": _("This file needs too much memory to read."),
+            "timeout": _("This file took too long to read."),
+            "busy": _("The server is reading other files. Try again in a few seconds."),
         }
 
     @api.model

@@ -4,6 +4,8 @@ from . import test_cron
 from . import test_deployment_docs
 from . import test_documents
 from . import test_extract
+from . import test_extract_sandbox
+from . import test_gevent
 from . import test_history_budget
 from . import test_internal_only
 from . import test_js

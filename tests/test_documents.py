@@ -6,9 +6,11 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.tests import tagged
 
+from ..lib import extract_sandbox
 from ..models import ai_chat_document
 from .common import AiStreamChatCase
-from .test_extract import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
+from .files import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
+from .test_extract_sandbox import FORMS_BOMB, SMALL_MEMORY, WIDTHS_BOMB
 
 UPLOAD_URL = "/ai/stream_chat/upload"
 
@@ -205,6 +207,31 @@ class TestDocuments(AiStreamChatCase):
         # The chat keeps working for the same user.
         events, _ = self.chat("Still there?")
         self.assertEqual(self.of(events, "done")[0]["state"], "done")
+
+    def test_files_past_the_reading_limits_say_why(self):
+        with patch.object(extract_sandbox, "MEMORY_BYTES", SMALL_MEMORY):
+            response = self.upload("fonts.pdf", WIDTHS_BOMB)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("needs too much memory to read", response.text)
+        with patch.object(extract_sandbox, "CPU_SECONDS", 1):
+            response = self.upload("forms.pdf", FORMS_BOMB)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("took too long to read", response.text)
+        self.assertFalse(self.env["ir.attachment"].search([("name", "in", ["fonts.pdf", "forms.pdf"])]))
+
+    def test_uploads_over_the_running_extractions_are_refused_for_a_while(self):
+        slots = extract_sandbox._SLOTS
+        for _ in range(extract_sandbox.MAX_RUNNING):  # other uploads are being read
+            slots.acquire(blocking=False)
+        try:
+            response = self.upload("notes.txt", b"notes")
+        finally:
+            for _ in range(extract_sandbox.MAX_RUNNING):
+                slots.release()
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(response.headers["Retry-After"], str(extract_sandbox.RETRY_AFTER_SECONDS))
+        self.assertEqual(response.text, "The server is reading other files. Try again in a few seconds.")
+        self.assertEqual(self.upload("notes.txt", b"notes").status_code, 200)
 
     def test_file_names_are_cleaned(self):
         self.assertEqual(self.chip("../../etc/notes.txt", b"text")["name"], "notes.txt")

@@ -1,10 +1,11 @@
 """Text extraction (lib/extract.py) on real files generated here; no database needed."""
 import io
+import logging
 import random
 import time
 import zipfile
-import zlib
 from datetime import date, datetime
+from types import SimpleNamespace
 from unittest import TestCase
 from unittest.mock import patch
 
@@ -12,255 +13,14 @@ import openpyxl
 import xlwt
 from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
-from reportlab.pdfgen import canvas
 
 from odoo.addons.ai_stream_chat.lib import extract
 from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind, extract_text
 
-# --- file builders ---------------------------------------------------------------------------
-
-
-def make_pdf(pages, lines_per_page=40, encrypt=None):
-    """A text PDF: line i of page p reads 'Page p line i: ...'."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, encrypt=encrypt)
-    for page in range(1, pages + 1):
-        for line in range(1, lines_per_page + 1):
-            pdf.drawString(50, 800 - 19 * line, f"Page {page} line {line}: café, Zürich and "
-                                                 f"the quick brown fox.")
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def make_scanned_pdf(pages=2):
-    """Only drawn shapes, as a scan without OCR has no text either."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    for _page in range(pages):
-        pdf.rect(50, 50, 400, 600, fill=1)
-        pdf.circle(300, 400, 80)
-        pdf.line(0, 0, 500, 700)
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def make_raw_pdf(content_stream, layers=1):
-    """A one-page PDF written by hand around a content stream Flate-compressed `layers` times."""
-    compressed = content_stream
-    for _ in range(layers):
-        compressed = zlib.compress(compressed, 9)
-    filters = b" ".join([b"/FlateDecode"] * layers)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
-        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
-        b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(compressed), filters)
-        + compressed + b"\nendstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def _package(parts):
-    """A zip package; an ODF `mimetype` entry is stored first and uncompressed, as ODF says."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, content in parts.items():
-            package.writestr(name, content, zipfile.ZIP_STORED if name == "mimetype" else None)
-    return buffer.getvalue()
-
-
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
-_DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def _content_types(overrides):
-    items = "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'
-                    for name, kind in overrides.items())
-    return (f'{_XML}<Types xmlns="{_CT}">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            f'<Default Extension="xml" ContentType="application/xml"/>{items}</Types>')
-
-
-def _relationships(targets):
-    items = "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>'
-                    for rid, (kind, target) in targets.items())
-    return f'{_XML}<Relationships xmlns="{_RELS}">{items}</Relationships>'
-
-
-def _w_paragraph(text, style=None):
-    props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
-    return f'<w:p>{props}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
-
-
-def _w_row(*texts):
-    return "<w:tr>" + "".join(f"<w:tc>{_w_paragraph(text)}</w:tc>" for text in texts) + "</w:tr>"
-
-
-def make_docx(body_xml=None):
-    if body_xml is None:
-        body_xml = (
-            _w_paragraph("Service contract", "Heading1")
-            + '<w:p><w:r><w:t xml:space="preserve">The supplier delivers </w:t></w:r>'
-              '<w:r><w:rPr><w:b/></w:rPr><w:t>12 units</w:t></w:r>'
-              '<w:r><w:tab/><w:t>per month.</w:t></w:r></w:p>'
-            + '<w:p><w:del w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z"><w:r>'
-              '<w:delText>Removed clause.</w:delText></w:r></w:del></w:p>'
-            + f"<w:tbl>{_w_row('Item', 'Price')}{_w_row('Widget', 'a|b')}</w:tbl>"
-            + _w_paragraph("Signed in Zürich.")
-        )
-    document = (f'{_XML}<w:document xmlns:w="{_W}">'
-                f'<w:body>{body_xml}<w:sectPr/></w:body></w:document>')
-    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-    return _package({
-        "[Content_Types].xml": _content_types({"word/document.xml": main}),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "word/document.xml")}),
-        "word/document.xml": document,
-    })
-
-
-def _pptx_slide(*paragraphs):
-    shapes = "".join(
-        f'<p:sp><p:nvSpPr><p:cNvPr id="{i}" name="Text {i}"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-        f'<p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
-        for i, text in enumerate(paragraphs, 2))
-    return (f'{_XML}<p:sld xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}"><p:cSld><p:spTree>'
-            '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr>'
-            f'<p:grpSpPr/>{shapes}</p:spTree></p:cSld></p:sld>')
-
-
-def make_pptx():
-    """Two slides whose file names are in the reverse of the presentation order."""
-    slide_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide"
-    presentation = (
-        f'{_XML}<p:presentation xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}">'
-        '<p:sldIdLst><p:sldId id="256" r:id="rId3"/><p:sldId id="257" r:id="rId2"/></p:sldIdLst>'
-        '<p:sldSz cx="9144000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>'
-        '</p:presentation>')
-    pml = "application/vnd.openxmlformats-officedocument.presentationml"
-    return _package({
-        "[Content_Types].xml": _content_types({
-            "ppt/presentation.xml": f"{pml}.presentation.main+xml",
-            "ppt/slides/slide1.xml": f"{pml}.slide+xml",
-            "ppt/slides/slide2.xml": f"{pml}.slide+xml",
-        }),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
-        "ppt/presentation.xml": presentation,
-        "ppt/_rels/presentation.xml.rels": _relationships({
-            "rId2": (slide_type, "slides/slide1.xml"), "rId3": (slide_type, "slides/slide2.xml"),
-        }),
-        "ppt/slides/slide1.xml": _pptx_slide("Next steps", "Hire two engineers"),
-        "ppt/slides/slide2.xml": _pptx_slide("Quarterly results", "Revenue up 12 %"),
-    })
-
-
-_ODF_NS = (
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
-)
-
-
-def _odf(mimetype, body):
-    manifest = (f'{_XML}<manifest:manifest {_ODF_NS} manifest:version="1.2">'
-                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" '
-                'manifest:media-type="text/xml"/></manifest:manifest>')
-    content = (f'{_XML}<office:document-content {_ODF_NS} office:version="1.2">'
-               f'<office:body>{body}</office:body></office:document-content>')
-    return _package({"mimetype": mimetype, "META-INF/manifest.xml": manifest,
-                     "content.xml": content})
-
-
-def make_odt():
-    return _odf("application/vnd.oasis.opendocument.text", (
-        '<office:text>'
-        '<text:h text:outline-level="2">Meeting notes</text:h>'
-        '<text:p>Budget<text:s text:c="2"/>approved<text:tab/>by <text:span>all</text:span>'
-        '<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation>'
-        '<text:note-body><text:p>A footnote.</text:p></text:note-body></text:note>.</text:p>'
-        '<text:list><text:list-item><text:p>First point</text:p><text:list><text:list-item>'
-        '<text:p>Nested point</text:p></text:list-item></text:list></text:list-item></text:list>'
-        '<table:table table:name="Prices"><table:table-column table:number-columns-repeated="2"/>'
-        '<table:table-row><table:table-cell><text:p>Item</text:p></table:table-cell>'
-        '<table:table-cell><text:p>Price</text:p></table:table-cell></table:table-row>'
-        '<table:table-row><table:table-cell><text:p>Chair</text:p></table:table-cell>'
-        '<table:table-cell><text:p>40</text:p></table:table-cell></table:table-row></table:table>'
-        '</office:text>'))
-
-
-def _ods_cell(value=None, kind="string", shown=None, repeat=1):
-    attributes = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
-    if value is None:
-        return f"<table:table-cell{attributes}/>"
-    typed = ""
-    if kind != "string":
-        typed = f' {"office:date-value" if kind == "date" else "office:value"}="{value}"'
-    return (f'<table:table-cell office:value-type="{kind}"{typed}{attributes}>'
-            f'<text:p>{value if shown is None else shown}</text:p></table:table-cell>')
-
-
-def _ods_row(*cells, repeat=1):
-    return (f'<table:table-row table:number-rows-repeated="{repeat}">{"".join(cells)}'
-            '</table:table-row>')
-
-
-def make_ods():
-    return _odf("application/vnd.oasis.opendocument.spreadsheet", (
-        '<office:spreadsheet><table:table table:name="Budget">'
-        + _ods_row(_ods_cell("Item"), _ods_cell("Amount"), _ods_cell("Due"))
-        + _ods_row(_ods_cell("Paper"), _ods_cell("12.5", "float", "12.50"),
-                   _ods_cell("2024-03-01", "date", "01/03/24"))
-        + _ods_row(_ods_cell("Ink"), _ods_cell("3", "float", "3.00"), repeat=3)
-        # What a saved sheet ends with: a huge run of empty rows and cells.
-        + _ods_row(_ods_cell(repeat=16384), repeat=1048000)
-        + '</table:table><table:table table:name="Empty"/></office:spreadsheet>'))
-
-
-def make_xlsx(rows, sheet="Sales"):
-    workbook = openpyxl.Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    for row in rows:
-        worksheet.append(row)
-    workbook.create_sheet("Notes").append(["Checked by Zoë"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def make_zip_bomb(size):
-    """A .docx whose document part is `size` bytes of zeros (compressed about 1000:1)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", _content_types({}))
-        with package.open("word/document.xml", "w", force_zip64=True) as entry:
-            chunk = bytes(1024 * 1024)
-            for _ in range(size // len(chunk)):
-                entry.write(chunk)
-    return buffer.getvalue()
-
+from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
+                    make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
+                    make_repeated_ods, make_repeated_slide_pptx, make_scanned_pdf,
+                    make_self_drawing_form_pdf, make_shared_string_xlsx, make_xlsx, make_zip_bomb)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -294,12 +54,20 @@ class TestExtract(TestCase):
 
     def test_pdf_stops_reading_when_out_of_time_or_content_budget(self):
         pdf = make_pdf(20)
-        with patch.object(extract, "PDF_MAX_SECONDS", 0):
+        clock = SimpleNamespace(monotonic=lambda: 0)
+
+        def slow_page(page, deadline, read=extract._page_text):
+            text = read(page, deadline)
+            clock.monotonic = lambda: extract.PDF_MAX_SECONDS + 1  # the first page used it all
+            return text
+        with patch.object(extract, "time", clock), patch.object(extract, "_page_text", slow_page):
             result = extract_text(pdf, "slow.pdf")
         self.assertEqual((result.pages, result.truncated), (20, True))
         self.assertIn("## Page 1\n", result.text)
-        self.assertNotIn("## Page 2\n", result.text)  # at least one page, then time is up
+        self.assertNotIn("## Page 2\n", result.text)
         self.assertGreater(result.total_chars, 15 * len(result.text))
+        with patch.object(extract, "PDF_MAX_SECONDS", 0):  # not even the first page
+            self.assertRefused("timeout", pdf, "slow.pdf")
         # reportlab encodes content as ASCII85 then Flate: both are decoded to measure it.
         with patch.object(extract, "PDF_MAX_DECODED", 10_000):  # about two pages of content
             result = extract_text(pdf, "big.pdf")
@@ -314,6 +82,13 @@ class TestExtract(TestCase):
         noise = random.Random(4).randbytes(20_000)
         self.assertRefused("corrupt", b"%PDF-1.4\n" + noise, "broken.pdf")
         self.assertRefused("corrupt", make_pdf(2)[:1500], "cut.pdf")
+
+    def test_file_names_stay_out_of_the_log_above_debug(self):
+        with self.assertLogs("odoo.addons.ai_stream_chat.lib", "DEBUG") as logs:
+            self.assertRefused("corrupt", b"%PDF-1.4\n1 0 obj <<>> garbage", "salaries-2026.pdf")
+        self.assertTrue(any("salaries-2026" in record.getMessage() for record in logs.records))
+        self.assertFalse([r.getMessage() for r in logs.records
+                          if r.levelno > logging.DEBUG and "salaries-2026" in r.getMessage()])
 
     def test_encrypted_pdf(self):
         error = self.assertRefused("corrupt", make_pdf(1, encrypt="secret"), "locked.pdf")
@@ -342,6 +117,14 @@ class TestExtract(TestCase):
         self.assertEqual(result.text, (
             "# Service contract\nThe supplier delivers 12 units\tper month.\n\n"
             "| Item | Price |\n| --- | --- |\n| Widget | a\\|b |\n\nSigned in Zürich."))
+
+    def test_docx_keeps_what_the_budget_allows_and_counts_the_rest(self):
+        docx = make_docx("".join(f"<w:p><w:r><w:t>Paragraph {i} of the report.</w:t></w:r></w:p>"
+                                 for i in range(1000)))
+        full, cut = (extract_text(docx, "r.docx", max_chars=budget) for budget in (10 ** 6, 1000))
+        self.assertTrue(cut.truncated)
+        self.assertEqual(cut.text, full.text[:len(cut.text)])
+        self.assertAlmostEqual(cut.total_chars, full.total_chars, delta=1)
 
     def test_docx_without_text_is_empty(self):
         self.assertRefused("empty", make_docx(body_xml="<w:p/>"), "blank.docx")
@@ -401,6 +184,14 @@ class TestExtract(TestCase):
         # Estimated from the sheet's declared size, without reading the rest.
         self.assertIn("… about 25 more rows not shown\n\n## Sheet: Notes\n| Checked by Zoë |",
                       result.text)
+
+    def test_sheets_keep_the_rows_the_budget_allows(self):
+        rows = [["Item", "Amount"]] + [[f"Item {i}", i] for i in range(500)]
+        result = extract_text(make_xlsx(rows), "sales.xlsx", max_chars=1000)
+        self.assertEqual((result.pages, result.truncated), (2, True))
+        self.assertIn("| Item 40 | 40 |\n", result.text)
+        self.assertNotIn("| Item 80 |", result.text)  # about 60 rows of 16 characters fit
+        self.assertNotIn("## Sheet: Notes", result.text)  # the budget is spent: not read
 
     def test_rows_past_the_limit_are_counted_without_a_declared_size(self):
         workbook = openpyxl.Workbook(write_only=True)  # writes no <dimension>
@@ -539,3 +330,100 @@ class TestExtract(TestCase):
         self.assertEqual((len(one_line.text), one_line.total_chars), (120, 500))
         whole = extract_text(source.encode(), "log.txt", max_chars=len(source))
         self.assertFalse(whole.truncated)
+
+
+def timed(function):
+    """(seconds, result or the ExtractionError raised)."""
+    start = time.perf_counter()
+    try:
+        result = function()
+    except ExtractionError as error:
+        result = error
+    return time.perf_counter() - start, result
+
+
+def fastest(function, runs=3):
+    return min(timed(function)[0] for _ in range(runs))
+
+
+class TestExtractBombs(TestCase):
+    """Small files that ask for much work: the readers stop at what they may keep, so each costs
+    about what an honest file that fills the budget costs (timed in the same run)."""
+
+    def assertLinear(self, make, filename, size=100_000):
+        """Ten times the input costs about ten times the time (a hundred if quadratic)."""
+        small, big = make(size // 10), make(size)
+        ratio = timed(lambda: extract_text(big, filename))[0] / fastest(
+            lambda: extract_text(small, filename))
+        self.assertLess(ratio, 30)
+
+    def test_runs_of_blanks_cost_linear_time(self):
+        self.assertLinear(make_blank_run_docx, "blanks.docx")
+        self.assertLinear(make_blank_run_html, "blanks.html")
+        self.assertEqual(extract_text(make_blank_run_docx(10), "b.docx").text,
+                         "x\n\n| Head |\n| --- |\n| x |")
+
+    def assertCostsLike(self, honest, bomb, filename, ratio=10):
+        """The bomb costs at most `ratio` times the honest file; returns the bomb's result."""
+        baseline = fastest(lambda: extract_text(honest, filename))
+        elapsed, result = timed(lambda: extract_text(bomb, filename))
+        self.assertLess(elapsed, ratio * baseline)
+        return result
+
+    def test_pdf_forms_showing_much_text_are_cut(self):
+        # Each of 900 forms shows 10,000 characters: 9 MB of text from a 2 KB file.
+        bomb = make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000), intro=b"Intro")
+        result = self.assertCostsLike(make_pdf(40), bomb, "forms.pdf")
+        self.assertEqual((result.text, result.pages, result.truncated), ("## Page 1\nIntro", 2, True))
+        error = self.assertCostsLike(make_pdf(40), make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000)),
+                                     "forms.pdf")
+        self.assertEqual(error.code, "memory")
+
+    def test_pdf_deadline_holds_inside_a_page(self):
+        baseline = fastest(lambda: extract_text(make_pdf(40), "forms.pdf"))
+        bomb = make_nested_form_pdf(7, 8)  # 262,144 forms drawn on one page
+        with patch.object(extract, "PDF_MAX_SECONDS", 2 * baseline):
+            elapsed, error = timed(lambda: extract_text(bomb, "forms.pdf"))
+        self.assertEqual(error.code, "timeout")
+        self.assertLess(elapsed, 6 * baseline)
+
+    def test_pdf_form_drawing_itself_stops_at_the_nesting_limit(self):
+        result = self.assertCostsLike(make_pdf(40), make_self_drawing_form_pdf(2), "loop.pdf")
+        self.assertEqual(result.text, "## Page 1\nBefore\nAfter")
+
+    def test_pdf_nested_and_font_streams_are_measured(self):
+        spaces = b" " * (64 * 1024 * 1024)
+        font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 5 0 R >>"
+        for bomb in (make_nested_form_pdf(3, 1, spaces), make_font_pdf(font, spaces)):
+            error = self.assertCostsLike(make_pdf(40), bomb, "bomb.pdf", ratio=2)
+            self.assertEqual(error.code, "too_large")
+
+    def test_pptx_slide_listed_many_times(self):
+        honest = make_repeated_slide_pptx(1, 20_000)  # 100,000 characters
+        result = self.assertCostsLike(honest, make_repeated_slide_pptx(400, 20_000), "deck.pptx")
+        self.assertEqual((len(result.text), result.pages, result.truncated), (100_000, 400, True))
+        self.assertGreater(result.total_chars, 390 * 100_000)  # estimated from the slides read
+        with patch.object(extract, "ZIP_MAX_UNCOMPRESSED", 20 * 1024 * 1024):  # 40 MB listed
+            with self.assertRaises(ExtractionError) as caught:
+                extract_text(make_repeated_slide_pptx(400, 20_000), "deck.pptx")
+        self.assertEqual(caught.exception.code, "too_large")
+
+    def test_xlsx_shared_string_used_everywhere(self):
+        honest = make_shared_string_xlsx(2000, 20, 5)  # the same sheet of short strings
+        result = self.assertCostsLike(honest, make_shared_string_xlsx(2000, 20, 20_000), "s.xlsx")
+        self.assertLessEqual(len(result.text), extract.DEFAULT_MAX_CHARS)
+        self.assertTrue(result.text.startswith("## Sheet: Data\n| " + "x" * 20_000 + " | x"))
+
+    def test_ods_cell_repeated_across_and_down(self):
+        honest = make_repeated_ods(5, 1000, 1_000_000)
+        result = self.assertCostsLike(honest, make_repeated_ods(20_000, 1000, 1_000_000), "r.ods")
+        self.assertLessEqual(len(result.text), extract.DEFAULT_MAX_CHARS)
+        self.assertTrue(result.text.startswith("## Sheet: Big\n| " + "x" * 20_000 + " | x"))
+
+    def test_running_out_of_memory_is_its_own_error(self):
+        def hungry(data, max_chars):
+            raise MemoryError
+        with patch.dict(extract._READERS, {"text": hungry}):
+            with self.assertRaises(ExtractionError) as caught:
+                extract_text(b"text", "a.txt")
+        self.assertEqual(caught.exception.code, "memory")
