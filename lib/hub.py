@@ -18,8 +18,9 @@ _logger = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds between looks at deadlines and late renders
 PROGRESS_INTERVAL = 1.0  # seconds between progress saves: what a killed process may lose
-LEASE_RENEWAL = 10.0  # an answer with no new text still renews its lease this often
-SWEEP_INTERVAL = 10.0  # seconds between sweeps for answers whose process died
+# The store's lease: an answer whose owner did not renew it for that long is taken for dead.
+# Owners renew (even with no new text) and sweep for others' dead answers three times a lease.
+DEFAULT_LEASE = 30.0
 RETRY_MAX = 5.0  # seconds between save attempts while the database refuses
 RETAIN = 30.0  # seconds an ended answer stays in memory for viewers who resume at once
 RESERVATION_SECONDS = 30.0  # an admitted question whose stream never started stops counting
@@ -54,6 +55,7 @@ class Hub:
         self.wake = threading.Event()
         self.ticker = None
         self.listener = None
+        self.lease = float(getattr(store, "lease_seconds", DEFAULT_LEASE))
 
     # -- admission and start ---------------------------------------------------------------
 
@@ -169,7 +171,7 @@ class Hub:
                 next_save = now + delay
             if now >= next_sweep:
                 self._sweep()
-                next_sweep = now + SWEEP_INTERVAL
+                next_sweep = now + self.lease / 3
 
     def _tick_answers(self, now):
         with self.lock:
@@ -196,7 +198,7 @@ class Hub:
                 finals.append(answer)
                 continue
             content, reasoning, counts = answer.progress()
-            if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= LEASE_RENEWAL:
+            if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3:
                 progress.append((answer, content, reasoning, counts))
         if not progress and not finals:
             return True

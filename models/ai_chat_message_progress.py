@@ -26,7 +26,6 @@ from ..lib.hub import hub_for
 _logger = logging.getLogger(__name__)
 
 CHANNEL = "ai_stream_chat"
-LEASE_SECONDS = 30  # an owner renews every 10 s at most; past this its process is taken for dead
 ORPHAN_SECONDS = 60  # a streaming row with no progress row at all (lost in a database crash)
 _NOW = "(now() AT TIME ZONE 'UTC')"  # the database clock, as Odoo stores datetimes
 # A viewer's request ends this long before Odoo would kill it (threaded, prefork); the client
@@ -55,7 +54,8 @@ class AiChatMessage(models.Model):
     @api.model
     def _answer_hub(self):
         dbname = self.env.cr.dbname
-        return hub_for(dbname, lambda: AnswerStore(dbname))
+        lease = self.env["ai.chat.conversation"]._get_chat_settings().answer_lease_seconds
+        return hub_for(dbname, lambda: AnswerStore(dbname, max(lease, 3)))
 
     @api.model
     def _answer_viewer_ends_at(self):
@@ -144,13 +144,13 @@ class AiChatMessage(models.Model):
         self.env.cr.execute(SQL(
             f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until) "
             f"VALUES (%s, %s, {_NOW} + make_interval(secs => %s))",
-            self.id, owner, LEASE_SECONDS,
+            self.id, owner, self._answer_hub().lease,
         ))
 
     # -- written by the hub, for all its answers at once -----------------------------------
 
     @api.model
-    def _answers_save(self, owner, progress, finals):
+    def _answers_save(self, owner, lease, progress, finals):
         """progress: [(message_id, new content, new reasoning)], appended and leases renewed;
         finals: [(uid, message_id, values, fallback)] written through the ORM (sanitized,
         constrained) unless a sweep closed the row first. Returns (ids asked to stop, ids
@@ -160,11 +160,11 @@ class AiChatMessage(models.Model):
             rows = self.env.cr.execute_values(f"""
                 UPDATE ai_chat_answer_progress p
                    SET content = p.content || v.content, reasoning = p.reasoning || v.reasoning,
-                       lease_until = {_NOW} + interval '{LEASE_SECONDS} seconds'
-                  FROM (VALUES %s) AS v(message_id, content, reasoning, owner)
+                       lease_until = {_NOW} + make_interval(secs => v.lease::float8)
+                  FROM (VALUES %s) AS v(message_id, content, reasoning, owner, lease)
                  WHERE p.message_id = v.message_id AND p.owner = v.owner
              RETURNING p.message_id, p.stop_requested
-            """, [(mid, content, reasoning, owner) for mid, content, reasoning in progress],
+            """, [(mid, content, reasoning, owner, lease) for mid, content, reasoning in progress],
                 page_size=max(len(progress), 1), fetch=True)
             kept = {mid for mid, _stop in rows}
             stops = [mid for mid, stop in rows if stop]
@@ -281,8 +281,9 @@ class AnswerStore:
     """The hub's database, for one database name: every call in its own short transaction,
     on one connection at a time."""
 
-    def __init__(self, dbname):
+    def __init__(self, dbname, lease_seconds):
         self.dbname = dbname
+        self.lease_seconds = lease_seconds
 
     @contextmanager
     def _messages(self):
@@ -291,7 +292,7 @@ class AnswerStore:
 
     def save(self, owner, progress, finals):
         with self._messages() as Message:
-            return Message._answers_save(owner, progress, finals)
+            return Message._answers_save(owner, self.lease_seconds, progress, finals)
 
     def sweep(self):
         with self._messages() as Message:

@@ -12,6 +12,7 @@ from . import test_js
 from . import test_lib
 from . import test_render
 from . import test_rpc_access
+from . import test_production
 from . import test_record_context
 from . import test_server_owned
 from . import test_settings
