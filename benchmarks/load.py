@@ -165,12 +165,13 @@ def wait_http(url, proc, seconds=180):
 
 class Result:
     __slots__ = ("status", "end", "code", "started", "deltas", "sent", "finished")
+    # started: perf_counter() of the `start` event (the addon has created and committed the rows)
 
     def __init__(self):
         self.status = None  # HTTP status
         self.end = None  # done | error | timeout | closed | connect | http
         self.code = None  # error event code, exception name
-        self.started = False  # a `start` event came: the addon created the rows
+        self.started = None
         self.deltas = []  # perf_counter() of each delta's arrival
         self.sent = None
         self.finished = None
@@ -226,7 +227,7 @@ def handle_sse(block, result, now):
     if event == b"delta":
         result.deltas.append(now)
     elif event == b"start":
-        result.started = True
+        result.started = now
     elif event == b"error":
         result.end, result.code = "error", json.loads(data).get("code")
     elif event == b"done":
@@ -547,8 +548,11 @@ def summarize(target, n, results, before, after, server_pid, ramp, extra=None):
     firsts = [r.deltas[0] - r.sent for r in results if r.deltas]
     gaps = [b - a for r in results for a, b in zip(r.deltas, r.deltas[1:])]
     row["first"] = (pct(firsts, 0.5), pct(firsts, 0.99))
+    starts = [r.started - r.sent for r in results if r.started is not None]
+    row["start"] = (pct(starts, 0.5), pct(starts, 0.99))
     row["gap"] = (pct(gaps, 0.5), pct(gaps, 0.99), max(gaps) if gaps else None)
-    row["deltas"] = sum(len(r.deltas) for r in results) / max(len(results), 1)
+    completed = [r for r in results if r.end == "done"]
+    row["deltas"] = sum(len(r.deltas) for r in completed) / len(completed) if completed else None
     durations = [r.duration for r in results if r.status == 200]
     row["duration_p50"] = pct(durations, 0.5)
     stream_minutes = sum(durations) / 60
@@ -591,22 +595,28 @@ def settle(db, pid, least=11.0, limit=40.0):
     return time.monotonic() - start
 
 
-POOL_ERROR = re.compile(r"PoolError|Connection Pool Is Full")
+RECORD_START = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )")
 LOG_RECORD = re.compile(r"^\S+ \S+ \d+ (ERROR|WARNING|CRITICAL) \S+ (\S+): (.*)$")
 
 
 def log_summary(text):
-    levels = collections.Counter()
-    messages = collections.Counter()
-    for line in text.splitlines():
-        match = LOG_RECORD.match(line)
-        if match:
-            level, logger, message = match.groups()
-            levels[level] += 1
-            # Numbers (ids, ports, durations) vary: one line per kind of message.
-            messages[f"{level} {logger}: {re.sub(r'[0-9]+', 'N', message)[:110]}"] += 1
-    return {"pool_errors": len(POOL_ERROR.findall(text)), "levels": levels, "messages": messages,
-            "tracebacks": text.count("Traceback (most recent call last)")}
+    """Counts of the Odoo log's records: by level, by message, and those ending in a PoolError
+    by the message they were logged with (each with its traceback)."""
+    levels, messages, pool_errors = collections.Counter(), collections.Counter(), collections.Counter()
+    tracebacks = 0
+    for record in RECORD_START.split(text):
+        match = LOG_RECORD.match(record.split("\n", 1)[0])
+        if not match:
+            continue
+        level, logger, message = match.groups()
+        # Numbers (ids, ports, durations) vary: one line per kind of message.
+        kind = f"{logger}: {re.sub(r'[0-9]+', 'N', message).strip()[:100]}"
+        levels[level] += 1
+        messages[f"{level} {kind}"] += 1
+        tracebacks += "Traceback (most recent call last)" in record
+        if "The Connection Pool Is Full" in record:
+            pool_errors[kind] += 1
+    return {"pool_errors": pool_errors, "levels": levels, "messages": messages, "tracebacks": tracebacks}
 
 
 def odoo_phase(server, db, n, sessions, logins, args):
@@ -632,7 +642,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
     watch.stop()
     writes_after, wal_after = db.writes(), db.wal()
     left_settled = db.streaming() - streaming_before
-    answers = sum(r.started for r in results)
+    answers = sum(r.started is not None for r in results)
     restarted = server.find_gevent() != pid
     extra = {
         "answers": answers,
@@ -654,19 +664,21 @@ def odoo_phase(server, db, n, sessions, logins, args):
 def print_tables(rows, args):
     print("\n### Streams\n")
     print("| target | N | completed/N | HTTP errors | `error` events | other failures "
-          "| first delta p50 / p99 (ms) | gap between deltas p50 / p99 / max (ms) | deltas per stream "
-          "| stream p50 (s) | phase (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| `start` p50 / p99 (ms) | first delta p50 / p99 (ms) | gap between deltas p50 / p99 / max (ms) "
+          "| deltas per completed stream | stream p50 (s) | phase (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         duration = "—" if r["duration_p50"] is None else f"{r['duration_p50']:.1f}"
+        deltas = "—" if r["deltas"] is None else f"{r['deltas']:.0f}"
         phase = f"{r['wall']:.1f}"
         if "clients_s" in r:
             phase = f"{r['wall']:.1f} ({r['clients_s']:.1f} streams + {r['settle_s']:.1f} settle)"
         print(f"| {r['target']} | {r['n']} | {r['completed']}/{r['n']} | {counted(r['http'])} "
               f"| {counted(r['events'])} | {counted(r['other'])} "
+              f"| {ms(r['start'][0])} / {ms(r['start'][1])} "
               f"| {ms(r['first'][0])} / {ms(r['first'][1])} "
               f"| {ms(r['gap'][0], 1)} / {ms(r['gap'][1], 1)} / {ms(r['gap'][2])} "
-              f"| {r['deltas']:.0f} | {duration} | {phase} |")
+              f"| {deltas} | {duration} | {phase} |")
 
     print("\n### Resources\n")
     print("| target | N | DB row writes per answer (ins + upd) | WAL per answer | peak DB connections "
@@ -698,7 +710,8 @@ def print_tables(rows, args):
     odoo_rows = [r for r in rows if "log" in r]
     if odoo_rows:
         print("\n### Odoo log during each addon phase\n")
-        print("| target | N | PoolError mentions | ERROR / WARNING records | tracebacks | most frequent "
+        print("| target | N | records with a PoolError, by message | ERROR / WARNING records | tracebacks "
+              "| most frequent records "
               "| the gevent process's connections by state (share of samples) |")
         print("|---|---|---|---|---|---|---|")
         for r in odoo_rows:
@@ -708,7 +721,9 @@ def print_tables(rows, args):
             samples = sum(r["states"].values())
             states = ", ".join(f"{state} {100 * count / samples:.0f}%"
                                for state, count in r["states"].most_common(4)) if samples else "—"
-            print(f"| {r['target']} | {r['n']} | {log['pool_errors']} | {log['levels']['ERROR']} / "
+            pool = "<br>".join(f"{count}× {kind}".replace("|", "\\|")
+                               for kind, count in log["pool_errors"].most_common()) or "0"
+            print(f"| {r['target']} | {r['n']} | {pool} | {log['levels']['ERROR']} / "
                   f"{log['levels']['WARNING']} | {log['tracebacks']} | {top} | {states} |")
 
 

@@ -249,7 +249,8 @@ def cmd_bench_load(args):
     compat = gevent_compat()
     if compat:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(compat), env.get("PYTHONPATH")]))
-        env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
+    # gevent's own import of pkg_resources warns in every process that patches.
+    env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
     odoo_bin = check_odoo() / "odoo-bin"
     code = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--conf", str(CONF), "--db", args.db,
