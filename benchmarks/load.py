@@ -112,6 +112,23 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
+def runqueue_wait(pid):
+    """Seconds the process's threads have waited for a core (schedstat), None when unknown."""
+    try:
+        return sum(int((task / "schedstat").read_text().split()[1])
+                   for task in Path(f"/proc/{pid}/task").iterdir()) / 1e9
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return None
+
+
+def cpu_pressure():
+    """Microseconds during which some runnable task waited for a core (PSI), None when unknown."""
+    try:
+        return int(Path("/proc/pressure/cpu").read_text().split("\n")[0].rsplit("total=", 1)[1])
+    except (FileNotFoundError, IndexError, ValueError, OSError):
+        return None
+
+
 def rss_mb(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -366,7 +383,9 @@ class ConnectionWatch:
         self.interval = interval
         self.peak_all = self.peak_gevent = self.peak_active = 0
         self.peak_rss = 0.0
+        self.ticks = 0
         self.states = collections.Counter()  # the gevent process's connections, summed over samples
+        self.backend_cpu = {}  # backend pid -> (CPU s when first seen, when last seen)
         self.greenlet = gevent.spawn(self._run)
 
     def _run(self):
@@ -388,7 +407,19 @@ class ConnectionWatch:
                 self.peak_gevent = max(self.peak_gevent, gevent_count)
                 self.peak_active = max(self.peak_active, active)
                 self.peak_rss = max(self.peak_rss, rss_mb(self.gevent_pid))
+                cr.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.app,))
+                for (backend,) in cr.fetchall():
+                    cpu = cpu_seconds(backend)
+                    if cpu is not None:
+                        # A backend first seen mid-run was opened for it: all its CPU counts.
+                        first = self.backend_cpu.get(backend, (cpu if self.ticks == 0 else 0.0,))[0]
+                        self.backend_cpu[backend] = (first, cpu)
+                self.ticks += 1
                 gevent.sleep(self.interval)
+
+    def postgres_cpu(self):
+        """CPU seconds of the PostgreSQL backends serving the gevent process, while watched."""
+        return sum(last - first for first, last in self.backend_cpu.values())
 
     def stop(self):
         self.greenlet.kill()
@@ -534,8 +565,10 @@ class Snapshot:
     def __init__(self, server_pid):
         self.wall = time.perf_counter()
         self.server = cpu_seconds(server_pid) if server_pid else None
+        self.server_wait = runqueue_wait(server_pid) if server_pid else None
         self.client = client_cpu()
         self.machine = machine_busy()
+        self.pressure = cpu_pressure()
 
 
 def summarize(target, n, results, before, after, server_pid, ramp, extra=None):
@@ -562,6 +595,10 @@ def summarize(target, n, results, before, after, server_pid, ramp, extra=None):
         server = after.server - before.server
         row["server_cpu_per_min"] = server / stream_minutes if stream_minutes else None
         row["server_pct"] = 100 * server / wall
+    if before.server_wait is not None and after.server_wait is not None:
+        row["server_wait_pct"] = 100 * (after.server_wait - before.server_wait) / wall
+    if before.pressure is not None and after.pressure is not None:
+        row["pressure_pct"] = 100 * (after.pressure - before.pressure) / 1e6 / wall
     row["client_pct"] = 100 * (after.client - before.client) / wall
     busy = after.machine[0] - before.machine[0]
     total = after.machine[1] - before.machine[1]
@@ -651,6 +688,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
         "wal": db.wal_bytes(wal_before, wal_after),
         "peak_gevent": watch.peak_gevent, "peak_all": watch.peak_all, "peak_active": watch.peak_active,
         "rss": watch.peak_rss, "states": watch.states,
+        "postgres_pct": 100 * watch.postgres_cpu() / (after.wall - before.wall),
         "left": left, "left_settled": left_settled,
         "clients_s": clients_done - before.wall, "settle_s": settled,
         "log": log_summary(server.log_since(log_offset)),
@@ -683,9 +721,10 @@ def print_tables(rows, args):
     print("\n### Resources\n")
     print("| target | N | DB row writes per answer (ins + upd) | WAL per answer | peak DB connections "
           "(gevent process / all Odoo; gevent active) | left `streaming` (right after / settled) "
-          "| server CPU s per stream-minute | server CPU % of a core | peak RSS (MB) "
-          "| client CPU % of a core | machine busy % (2 cores) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| server CPU s per stream-minute | server CPU % of a core | server waiting for a core (% of the phase) "
+          "| PostgreSQL CPU % of a core (the gevent process's backends) | peak RSS (MB) "
+          "| client CPU % of a core | machine busy % (2 cores) | CPU pressure (% of the phase some task waited) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "answers" in r:
             a = r["answers"]
@@ -704,8 +743,13 @@ def print_tables(rows, args):
         server_pct = r.get("server_pct")
         server_pct = "—" if server_pct is None else f"{server_pct:.0f}"
         restarted = " (gevent process restarted!)" if r.get("restarted") else ""
+
+        def percent(key):
+            return "—" if r.get(key) is None else f"{r[key]:.0f}"
+
         print(f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} | {per_min} "
-              f"| {server_pct} | {rss} | {r['client_pct']:.0f} | {r['machine_pct']:.0f} |")
+              f"| {server_pct} | {percent('server_wait_pct')} | {percent('postgres_pct')} | {rss} "
+              f"| {r['client_pct']:.0f} | {r['machine_pct']:.0f} | {percent('pressure_pct')} |")
 
     odoo_rows = [r for r in rows if "log" in r]
     if odoo_rows:
