@@ -222,6 +222,44 @@ def cmd_bench(args):
     sys.exit(code)
 
 
+def gevent_compat():
+    """A folder for PYTHONPATH that lets gevent's monkey-patching import here, or None.
+
+    gevent 22.10 (Odoo 18's pin for Python 3.11) imports pkg_resources, which setuptools 81+
+    no longer ships: Odoo's gevent process then dies at start. An older setuptools is
+    installed beside the build (not into this Python) for the processes that need it.
+    """
+    probe = "import gevent.events"
+    if subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0:
+        return None
+    target = BUILD / "gevent-compat"
+    check = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(target)})
+    if check.returncode != 0:
+        print("Installing setuptools<81 (pkg_resources for gevent) into " + str(target), flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target", str(target),
+                        "setuptools<81"], check=True)
+    return target
+
+
+def cmd_bench_load(args):
+    prepare(http_port=args.http_port)
+    install(args.db)
+    env = odoo_env()
+    compat = gevent_compat()
+    if compat:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(compat), env.get("PYTHONPATH")]))
+    # gevent's own import of pkg_resources warns in every process that patches.
+    env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
+    odoo_bin = check_odoo() / "odoo-bin"
+    code = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--conf", str(CONF), "--db", args.db,
+         "--odoo-bin", str(odoo_bin), "--http-port", str(args.http_port), *args.load_args],
+        env=env,
+    ).returncode
+    sys.exit(code)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(required=True)
@@ -235,6 +273,11 @@ def main():
     bench = sub.add_parser("bench", help="measure the streaming path, print a table")
     bench.add_argument("--db", default=os.environ.get("BENCH_DB", f"{ADDON}_bench"))
     bench.set_defaults(func=cmd_bench)
+    load = sub.add_parser("bench-load", help="N concurrent streams through the gevent port, print a table")
+    load.add_argument("--db", default=os.environ.get("LOAD_DB", f"{ADDON}_load"))
+    load.add_argument("--http-port", type=int, default=int(os.environ.get("LOAD_HTTP_PORT", "8569")))
+    load.add_argument("load_args", nargs="*", help="passed to benchmarks/load.py (after --)")
+    load.set_defaults(func=cmd_bench_load)
     shots = sub.add_parser("screenshots", help="docs/screenshot-*.png of the chat after streamed answers")
     shots.add_argument("--db", default=os.environ.get("DEMO_DB", f"{ADDON}_demo"))
     shots.set_defaults(func=cmd_screenshots)
