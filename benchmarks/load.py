@@ -11,12 +11,6 @@ imports. For each N this process (one gevent client, raw sockets) opens N stream
   odoo       POST /ai/stream_chat on Odoo's gevent port (prefork, 2 workers), one user per
              stream, the addon pointed at the same fake
 
-The addon runs under two environments ("variants"): `installed`, the Python environment as
-it is, and `no-trio`, the same with the trio package hidden from the processes (httpcore2,
-under openai's HTTP client, imports trio when it can; trio's import fails once gevent has
-patched `select`, so with `installed` every answer on the gevent port fails before it asks the
-upstream). The addon's code is the same in both.
-
 Benchmark users (load001...) are created once in the database; their sessions are kept beside
 the Odoo config and checked, so later runs skip the logins (a first login hashes a password
 with 600,000 PBKDF2 rounds: about 0.4 s of CPU each).
@@ -429,17 +423,11 @@ class ConnectionWatch:
 # -- Odoo ----------------------------------------------------------------------------------
 
 class OdooServer:
-    def __init__(self, children, args, variant, upstream_url, log_dir):
-        self.children, self.args, self.variant = children, args, variant
-        self.log = log_dir / f"load-odoo-{variant}.log"
+    def __init__(self, children, args, upstream_url, log_dir):
+        self.children, self.args = children, args
+        self.log = log_dir / "load-odoo.log"
         self.log.unlink(missing_ok=True)
         env = dict(os.environ)
-        if variant == "no-trio":
-            shim = log_dir / "load-no-trio"
-            (shim / "trio").mkdir(parents=True, exist_ok=True)
-            (shim / "trio" / "__init__.py").write_text(
-                'raise ImportError("trio is hidden from this process by benchmarks/load.py")\n')
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
         self.base = f"http://127.0.0.1:{args.http_port}"
         self.gevent_base = f"http://127.0.0.1:{args.gevent_port}"
         cmd = [sys.executable, args.odoo_bin, "-c", args.conf, "-d", args.db, "--db-filter", f"^{args.db}$",
@@ -694,7 +682,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
         "log": log_summary(server.log_since(log_offset)),
         "restarted": restarted,
     }
-    return summarize(f"odoo ({server.variant})", n, results, before, after, pid, args.ramp, extra)
+    return summarize("odoo", n, results, before, after, pid, args.ramp, extra)
 
 
 # -- output --------------------------------------------------------------------------------
@@ -788,7 +776,6 @@ def main():
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per stream, then it is dropped")
     parser.add_argument("--ramp", type=float, default=1.0, help="streams start evenly over these seconds")
     parser.add_argument("--targets", default="direct,relay,odoo")
-    parser.add_argument("--variants", default="installed,no-trio", help="environments of the Odoo phases")
     args = parser.parse_args()
     counts = [int(n) for n in args.n.split(",")]
     targets = args.targets.split(",")
@@ -839,29 +826,28 @@ def main():
             db.one("DELETE FROM ai_chat_conversation RETURNING 1")
             db.set_params({"ai_stream_chat.api_url": fake_url, "ai_stream_chat.model": "bench",
                            "ai_stream_chat.max_streams": "1000"})
-            for variant in args.variants.split(","):
-                mark = time.perf_counter()
-                server = OdooServer(children, args, variant, fake_url, build)
-                timings.append((f"Odoo ({variant}) started: both ports answer", time.perf_counter() - mark))
-                mark = time.perf_counter()
-                logins, created = ensure_users(db, server.base, max(counts))
-                sessions, fresh = sessions_for(server.base, logins, build / f"load-sessions-{args.db}.json")
-                timings.append((f"{len(logins)} users ready ({created} created, {fresh} logged in, "
-                                f"{len(logins) - fresh} cached sessions checked)", time.perf_counter() - mark))
-                mark = time.perf_counter()
-                sid, csrf = sessions[logins[0]]
-                warm = http_request("127.0.0.1", args.gevent_port, "/ai/stream_chat",
-                                    urlencode({"message": "warm-up", "csrf_token": csrf}).encode(),
-                                    "application/x-www-form-urlencoded", f"session_id={sid}")
-                warm_result = run_streams(("127.0.0.1", args.gevent_port), [warm], handle_sse, args.timeout, 0)[0]
-                timings.append((f"Odoo ({variant}) warm-up stream through the gevent port: {warm_result.end}"
-                                + (f" {warm_result.code}" if warm_result.code else ""), time.perf_counter() - mark))
-                for n in counts:
-                    rows.append(odoo_phase(server, db, n, sessions, logins, args))
-                    timings.append((f"odoo ({variant}), N={n}", rows[-1]["wall"]))
-                mark = time.perf_counter()
-                server.stop()
-                timings.append((f"Odoo ({variant}) stopped", time.perf_counter() - mark))
+            mark = time.perf_counter()
+            server = OdooServer(children, args, fake_url, build)
+            timings.append(("Odoo started: both ports answer", time.perf_counter() - mark))
+            mark = time.perf_counter()
+            logins, created = ensure_users(db, server.base, max(counts))
+            sessions, fresh = sessions_for(server.base, logins, build / f"load-sessions-{args.db}.json")
+            timings.append((f"{len(logins)} users ready ({created} created, {fresh} logged in, "
+                            f"{len(logins) - fresh} cached sessions checked)", time.perf_counter() - mark))
+            mark = time.perf_counter()
+            sid, csrf = sessions[logins[0]]
+            warm = http_request("127.0.0.1", args.gevent_port, "/ai/stream_chat",
+                                urlencode({"message": "warm-up", "csrf_token": csrf}).encode(),
+                                "application/x-www-form-urlencoded", f"session_id={sid}")
+            warm_result = run_streams(("127.0.0.1", args.gevent_port), [warm], handle_sse, args.timeout, 0)[0]
+            timings.append((f"Odoo warm-up stream through the gevent port: {warm_result.end}"
+                            + (f" {warm_result.code}" if warm_result.code else ""), time.perf_counter() - mark))
+            for n in counts:
+                rows.append(odoo_phase(server, db, n, sessions, logins, args))
+                timings.append((f"odoo, N={n}", rows[-1]["wall"]))
+            mark = time.perf_counter()
+            server.stop()
+            timings.append(("Odoo stopped", time.perf_counter() - mark))
     finally:
         children.stop_all()
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from stack import ADDONS, BUILD, CONF, ROOT
 
+GEVENT_COMPAT = BUILD / "gevent-compat"
+
 ADDON = "ai_stream_chat"
 LOCAL_LLM_PORT = int(os.environ.get("LOCAL_LLM_PORT", "8090"))
 LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
@@ -37,8 +39,10 @@ def fail(message):
 
 def odoo_env():
     env = dict(os.environ)
-    if os.environ.get("ODOO_SRC"):
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.environ["ODOO_SRC"], env.get("PYTHONPATH")]))
+    paths = [os.environ.get("ODOO_SRC"), str(GEVENT_COMPAT) if GEVENT_COMPAT.exists() else None]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, env.get("PYTHONPATH")]))
+    # gevent's own import of pkg_resources warns in every process that patches.
+    env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
     return env
 
 
@@ -95,6 +99,7 @@ def prepare(http_port=8069):
     odoo_root = check_odoo()
     check_postgres()
     install_deps()
+    ensure_gevent()
     # Odoo finds an addon by its folder name, whatever this clone is called.
     ADDONS.mkdir(parents=True, exist_ok=True)
     link = ADDONS / ADDON
@@ -222,35 +227,26 @@ def cmd_bench(args):
     sys.exit(code)
 
 
-def gevent_compat():
-    """A folder for PYTHONPATH that lets gevent's monkey-patching import here, or None.
+def ensure_gevent():
+    """Odoo's gevent worker (production mode, and the tests of it) must start here.
 
     gevent 22.10 (Odoo 18's pin for Python 3.11) imports pkg_resources, which setuptools 81+
-    no longer ships: Odoo's gevent process then dies at start. An older setuptools is
-    installed beside the build (not into this Python) for the processes that need it.
+    no longer ships: Odoo's gevent process then dies at start. An older setuptools is then
+    installed beside the build (not into this Python), on the PYTHONPATH of what runs Odoo.
     """
-    probe = "import gevent.events"
-    if subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0:
-        return None
-    target = BUILD / "gevent-compat"
-    check = subprocess.run([sys.executable, "-c", probe], capture_output=True,
-                           env={**os.environ, "PYTHONPATH": str(target)})
-    if check.returncode != 0:
-        print("Installing setuptools<81 (pkg_resources for gevent) into " + str(target), flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target", str(target),
-                        "setuptools<81"], check=True)
-    return target
+    probe = [sys.executable, "-W", "ignore", "-c", "import gevent.events"]
+    if subprocess.run(probe, capture_output=True).returncode == 0:
+        return
+    if subprocess.run(probe, capture_output=True, env=odoo_env()).returncode != 0:
+        print(f"Installing setuptools<81 (pkg_resources for gevent) into {GEVENT_COMPAT}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target",
+                        str(GEVENT_COMPAT), "setuptools<81"], check=True)
 
 
 def cmd_bench_load(args):
     prepare(http_port=args.http_port)
     install(args.db)
     env = odoo_env()
-    compat = gevent_compat()
-    if compat:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(compat), env.get("PYTHONPATH")]))
-    # gevent's own import of pkg_resources warns in every process that patches.
-    env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
     odoo_bin = check_odoo() / "odoo-bin"
     code = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--conf", str(CONF), "--db", args.db,
