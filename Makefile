@@ -1,7 +1,7 @@
 # Two commands for a new user: `make run` and `make test` (see README.md).
 PYTHON ?= python3
 
-.PHONY: run test bench screenshots
+.PHONY: run test bench bench-load screenshots
 
 run:
 	$(PYTHON) scripts/dev.py run
@@ -11,6 +11,10 @@ test:
 
 bench:
 	$(PYTHON) scripts/dev.py bench
+
+# N concurrent streams through Odoo's gevent port, e.g. make bench-load ARGS="--n 100,300".
+bench-load:
+	$(PYTHON) scripts/dev.py bench-load -- $(ARGS)
 
 screenshots:
 	$(PYTHON) scripts/dev.py screenshots

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from stack import ADDONS, BUILD, CONF, ROOT
 
+GEVENT_COMPAT = BUILD / "gevent-compat"
+
 ADDON = "ai_stream_chat"
 LOCAL_LLM_PORT = int(os.environ.get("LOCAL_LLM_PORT", "8090"))
 LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
@@ -37,8 +39,10 @@ def fail(message):
 
 def odoo_env():
     env = dict(os.environ)
-    if os.environ.get("ODOO_SRC"):
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.environ["ODOO_SRC"], env.get("PYTHONPATH")]))
+    paths = [os.environ.get("ODOO_SRC"), str(GEVENT_COMPAT) if GEVENT_COMPAT.exists() else None]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, env.get("PYTHONPATH")]))
+    # gevent's own import of pkg_resources warns in every process that patches.
+    env["PYTHONWARNINGS"] = "ignore:pkg_resources is deprecated:UserWarning"
     return env
 
 
@@ -95,6 +99,7 @@ def prepare(http_port=8069):
     odoo_root = check_odoo()
     check_postgres()
     install_deps()
+    ensure_gevent()
     # Odoo finds an addon by its folder name, whatever this clone is called.
     ADDONS.mkdir(parents=True, exist_ok=True)
     link = ADDONS / ADDON
@@ -222,6 +227,35 @@ def cmd_bench(args):
     sys.exit(code)
 
 
+def ensure_gevent():
+    """Odoo's gevent worker (production mode, and the tests of it) must start here.
+
+    gevent 22.10 (Odoo 18's pin for Python 3.11) imports pkg_resources, which setuptools 81+
+    no longer ships: Odoo's gevent process then dies at start. An older setuptools is then
+    installed beside the build (not into this Python), on the PYTHONPATH of what runs Odoo.
+    """
+    probe = [sys.executable, "-W", "ignore", "-c", "import gevent.events"]
+    if subprocess.run(probe, capture_output=True).returncode == 0:
+        return
+    if subprocess.run(probe, capture_output=True, env=odoo_env()).returncode != 0:
+        print(f"Installing setuptools<81 (pkg_resources for gevent) into {GEVENT_COMPAT}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target",
+                        str(GEVENT_COMPAT), "setuptools<81"], check=True)
+
+
+def cmd_bench_load(args):
+    prepare(http_port=args.http_port)
+    install(args.db)
+    env = odoo_env()
+    odoo_bin = check_odoo() / "odoo-bin"
+    code = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--conf", str(CONF), "--db", args.db,
+         "--odoo-bin", str(odoo_bin), "--http-port", str(args.http_port), *args.load_args],
+        env=env,
+    ).returncode
+    sys.exit(code)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(required=True)
@@ -235,6 +269,11 @@ def main():
     bench = sub.add_parser("bench", help="measure the streaming path, print a table")
     bench.add_argument("--db", default=os.environ.get("BENCH_DB", f"{ADDON}_bench"))
     bench.set_defaults(func=cmd_bench)
+    load = sub.add_parser("bench-load", help="N concurrent streams through the gevent port, print a table")
+    load.add_argument("--db", default=os.environ.get("LOAD_DB", f"{ADDON}_load"))
+    load.add_argument("--http-port", type=int, default=int(os.environ.get("LOAD_HTTP_PORT", "8569")))
+    load.add_argument("load_args", nargs="*", help="passed to benchmarks/load.py (after --)")
+    load.set_defaults(func=cmd_bench_load)
     shots = sub.add_parser("screenshots", help="docs/screenshot-*.png of the chat after streamed answers")
     shots.add_argument("--db", default=os.environ.get("DEMO_DB", f"{ADDON}_demo"))
     shots.set_defaults(func=cmd_screenshots)
