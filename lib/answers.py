@@ -58,6 +58,7 @@ class Answer:
         self.rendered_version = 0  # version the blocks were last rendered at
         self.last_render = 0.0
         self.render_cost = 0.0  # seconds of one tail render, smoothed
+        self.render_total = 0.0  # seconds of all its tail renders
 
     @property
     def message_id(self):
@@ -105,6 +106,7 @@ class Answer:
             started = clock()
             self._apply_render(self.renderer.update())
             spent = clock() - started
+            self.render_total += spent
             self.render_cost = spent if not self.render_cost else 0.8 * self.render_cost + 0.2 * spent
             self.last_render = time.monotonic()
             self.rendered_version = self.version

@@ -26,6 +26,7 @@ RETAIN = 30.0  # seconds an ended answer stays in memory for viewers who resume 
 RESERVATION_SECONDS = 30.0  # an admitted question whose stream never started stops counting
 RENDER_INTERVAL = 0.08  # seconds between tail renders of one answer, at least
 RENDER_SHARE = 0.25  # of a core for all tail renders together: intervals lengthen past it
+STATS_INTERVAL = 30.0  # seconds between two DEBUG lines on rendering CPU
 
 _hubs = {}
 _hubs_lock = threading.Lock()
@@ -56,6 +57,8 @@ class Hub:
         self.ticker = None
         self.listener = None
         self.lease = float(getattr(store, "lease_seconds", DEFAULT_LEASE))
+        self.stream_seconds = 0.0  # seconds of generation, summed over answers
+        self.render_seconds = 0.0  # CPU seconds of tail renders of answers no longer here
 
     # -- admission and start ---------------------------------------------------------------
 
@@ -159,13 +162,19 @@ class Hub:
             self.listener = self.store.listen(self.notified, self.listener_reconnected)
 
     def _tick_forever(self):
-        next_save = next_sweep = self.clock()
+        next_save = next_sweep = last = self.clock()
+        next_stats = last + STATS_INTERVAL
         delay = PROGRESS_INTERVAL
         while True:
             woken = self.wake.wait(TICK)
             self.wake.clear()
             now = self.clock()
+            self.stream_seconds += self.running() * (now - last)
+            last = now
             self._tick_answers(now)
+            if now >= next_stats:
+                self._log_stats()
+                next_stats = now + STATS_INTERVAL
             if woken or now >= next_save:
                 delay = PROGRESS_INTERVAL if self._save(now) else min(delay * 2, RETRY_MAX)
                 next_save = now + delay
@@ -178,6 +187,7 @@ class Hub:
             answers = list(self.answers.values())
             for message_id, saved in list(self.ended_at.items()):
                 if now - saved > RETAIN:
+                    self.render_seconds += self.answers[message_id].render_total
                     del self.ended_at[message_id], self.answers[message_id]
         interval = self.render_interval()
         for answer in answers:
@@ -228,6 +238,15 @@ class Hub:
         for message_id in lost:  # deleted, or taken over by a sweep: not ours to write any more
             self.cancel(message_id, DELETED)
         return True
+
+    def _log_stats(self):
+        with self.lock:
+            rendered = self.render_seconds + sum(a.render_total for a in self.answers.values())
+            running = self._running()
+        if self.stream_seconds:
+            _logger.debug("%s answers running; tail renders: %.2f ms of CPU per stream-second "
+                          "(%.0f stream-seconds so far)", running,
+                          1000 * rendered / self.stream_seconds, self.stream_seconds)
 
     def _sweep(self):
         try:

@@ -244,14 +244,6 @@ export class ChatModel {
         await this._stream(answer, fields);
     }
 
-    /** Stop following every answer (they go on on the server) and every upload. */
-    destroy() {
-        this.events.cancel();
-        for (const controller of [...this.controllers.values(), ...this.uploads.values()]) {
-            controller.abort();
-        }
-    }
-
     // -- attachments -----------------------------------------------------------------------
 
     /**
