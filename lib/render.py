@@ -4,6 +4,8 @@ Complete lines split the source into top-level blocks: a fenced code block, or l
 blank line (a list goes on across blank lines while its items continue). A finished block is
 rendered and sanitized once; only the open tail (unfinished block + partial last line) is
 re-rendered on update(). Whole texts use the same split, so both paths give identical HTML.
+A block that Python-Markdown would take out of proportion to its length to render, or nest
+too deep, is shown as plain text (markdown_guard).
 """
 import re
 import threading
@@ -11,6 +13,8 @@ from collections import namedtuple
 
 import markdown
 from lxml import etree, html as lxml_html
+
+from . import markdown_guard
 
 # --- sanitizing -------------------------------------------------------------------------------
 
@@ -260,13 +264,13 @@ _local = threading.local()
 
 
 def _markdown():
-    """This thread's Markdown instance: building one costs about a millisecond, and an
-    instance is not thread-safe. A convert() never yields (pure CPU), so greenlets sharing a
-    thread under gevent cannot interleave inside one either."""
-    md = getattr(_local, "md", None)
-    if md is None:
-        md = _local.md = _new_markdown()
-    return md
+    """This thread's Markdown instance and its guard: building one costs about a millisecond,
+    and an instance is not thread-safe. A convert() never yields (pure CPU), so greenlets
+    sharing a thread under gevent cannot interleave inside one either."""
+    if getattr(_local, "md", None) is None:
+        _local.md = _new_markdown()
+        _local.guard = markdown_guard.Guard(_local.md)
+    return _local.md, _local.guard
 
 
 def _new_markdown():
@@ -278,7 +282,26 @@ def _new_markdown():
     # Raw HTML from the model is shown as text, never interpreted.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    # After the inline patterns (20), before anything walks the tree recursively (10).
+    md.treeprocessors.register(markdown_guard.DepthLimit(md), "depth_limit", 15)
     return md
+
+
+def _text_html(source, lines):
+    """A text block's html; the block's lines as plain text when rendering it would cost out of
+    proportion to its length or nest deeper than the sanitizer parses."""
+    md, guard = _markdown()
+    if not guard.too_costly(source):
+        try:
+            return sanitize_html(md.reset().convert(source))
+        except (RecursionError, markdown_guard.TooDeep):
+            _local.md = None  # it may have stopped half-way through its state
+    return sanitize_html(markdown_guard.plain_html(lines))
+
+
+def _fence_html(source):
+    md, _guard = _markdown()
+    return sanitize_html(md.reset().convert(source))
 
 
 _CODE_SPAN_RE = re.compile(r"`[^`]*`")
@@ -372,15 +395,14 @@ class IncrementalRenderer:
 
     # -- output --
 
-    def _render(self, lines, fence):
+    def _render(self, lines, fence, shown=None):
+        """Html of a block; `shown`: the lines its plain-text fallback shows, when not `lines`."""
         source = _fence_source(lines, fence) if fence else _text_source(lines)
         # A finished block usually has the source its tail last had: reuse that render.
         if source != self._last_source:
             self.renders += 1
-            md = _markdown()
-            md.reset()
             self._last_source = source
-            self._last_html = sanitize_html(md.convert(source))
+            self._last_html = _fence_html(source) if fence else _text_html(source, shown or lines)
         return self._last_html
 
     def _tail_lines(self):
@@ -401,7 +423,9 @@ class IncrementalRenderer:
             return None
         # An unclosed fence renders as if closed, so streaming code already shows as code;
         # likewise `**bold` or `code` still being typed, rather than flashing their marks.
-        return self._render(lines if self._fence else _close_open_marks(lines), self._fence)
+        if self._fence:
+            return self._render(lines, self._fence)
+        return self._render(_close_open_marks(lines), None, shown=lines)
 
     def update(self) -> dict | None:
         tail = self._tail_html()

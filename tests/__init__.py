@@ -6,6 +6,7 @@ from . import test_extract
 from . import test_js
 from . import test_lib
 from . import test_render
+from . import test_render_limits
 from . import test_record_context
 from . import test_settings
 from . import test_stream
