@@ -3,9 +3,9 @@
 Complete lines split the source into top-level blocks: a fenced code block, or lines up to a
 blank line (a list goes on across blank lines while its items continue). A finished block is
 rendered and sanitized once; only the open tail (unfinished block + partial last line) is
-re-rendered on update(). Whole texts use the same split, so both paths give identical HTML.
-A block that Python-Markdown would take out of proportion to its length to render, or nest
-too deep, is shown as plain text (markdown_guard).
+re-rendered on update(), as often as the text fed pays for (TAIL_CREDIT). Whole texts use the
+same split, so both paths give identical HTML. A block that Python-Markdown would take out of
+proportion to its length to render, or nest too deep, is shown as plain text (markdown_guard).
 """
 import re
 import threading
@@ -322,6 +322,14 @@ def _close_open_marks(lines):
     return lines[:-1] + [stripped + closing + last[len(stripped):]]
 
 
+# Tail renders are paid from a credit that the text fed earns, so that however often update()
+# is called, they cost at most TAIL_CREDIT times rendering that text once: a long open block is
+# rendered again only once it has grown by about 1/TAIL_CREDIT of its length.
+TAIL_CREDIT = 16  # per character fed
+RENDER_CHARGE = 64  # a render's fixed cost (convert and sanitize set-up), in characters of text
+FENCE_DISCOUNT = 8  # fenced code costs about that many times less per character than text
+
+
 class IncrementalRenderer:
     """Feed text pieces, ask for changed blocks with update(), end with finish()."""
 
@@ -329,9 +337,13 @@ class IncrementalRenderer:
         self.renders = 0  # markdown renders performed (benchmark counter)
         self._blocks = []  # html of finished blocks
         self._lines = []  # complete lines of the open block (fence content only, for a fence)
+        self._lines_chars = 0  # their length, line breaks included
         self._fence = None  # _Fence of the open block when it is fenced code
         self._list_kind = None  # "bullet"/"ordered": the open block holds a list of that kind
         self._partial = []  # pieces of the incomplete last line
+        self._partial_chars = 0
+        self._credit = 0  # see TAIL_CREDIT
+        self._fed = False  # text came since the tail was last rendered
         self._finished = False
         self._sent_count = 0  # finished blocks already sent by update()
         self._sent_tail = None  # tail html sent last by update()
@@ -344,20 +356,24 @@ class IncrementalRenderer:
             raise ValueError("feed() after finish()")
         # Dropping \r per character keeps the result independent of how pieces are cut.
         text = text.replace("\r", "")
+        self._credit += TAIL_CREDIT * len(text)
+        self._fed = self._fed or bool(text)
         if "\n" not in text:
             self._partial.append(text)
+            self._partial_chars += len(text)
             return
         first, *middle, last = text.split("\n")
         self._take_line("".join(self._partial) + first)
         for line in middle:
             self._take_line(line)
         self._partial = [last] if last else []
+        self._partial_chars = len(last)
 
     def finish(self) -> str:
         if not self._finished:
             if self._partial:
                 self._take_line("".join(self._partial))
-                self._partial = []
+                self._partial, self._partial_chars = [], 0
             self._close_block()
             self._finished = True
         return "".join(self._blocks)
@@ -367,7 +383,7 @@ class IncrementalRenderer:
             if _closes(line, self._fence):
                 self._close_block()
             else:
-                self._lines.append(line)
+                self._append(line)
             return
         fence = _parse_fence(line)
         if fence:
@@ -376,7 +392,7 @@ class IncrementalRenderer:
             return
         if not line.strip():
             if self._list_kind:  # the next non-blank line decides whether the list goes on
-                self._lines.append(line)
+                self._append(line)
             else:
                 self._close_block()
             return
@@ -386,12 +402,17 @@ class IncrementalRenderer:
                 self._close_block()
         if kind and (not self._lines or not _is_indented(line)):
             self._list_kind = kind
+        self._append(line)
+
+    def _append(self, line):
         self._lines.append(line)
+        self._lines_chars += len(line) + 1
 
     def _close_block(self):
         if self._fence or self._lines:
             self._blocks.append(self._render(self._lines, self._fence))
         self._lines, self._fence, self._list_kind = [], None, None
+        self._lines_chars = 0
 
     # -- output --
 
@@ -427,7 +448,18 @@ class IncrementalRenderer:
             return self._render(lines, self._fence)
         return self._render(_close_open_marks(lines), None, shown=lines)
 
+    def _tail_charge(self):
+        """What rendering the open tail costs, in characters of text (see TAIL_CREDIT)."""
+        size = self._lines_chars + self._partial_chars
+        return RENDER_CHARGE + (size // FENCE_DISCOUNT if self._fence else size)
+
     def update(self) -> dict | None:
+        finished = self._sent_count < len(self._blocks)
+        # Without finished blocks to send, an unpaid tail render waits for more text.
+        if not finished and not (self._fed and self._credit >= self._tail_charge()):
+            return None
+        self._credit -= self._tail_charge()
+        self._fed = False
         tail = self._tail_html()
         current = self._blocks[self._sent_count:] + ([] if tail is None else [tail])
         previous = [] if self._sent_tail is None else [self._sent_tail]

@@ -102,6 +102,27 @@ class TestLinearTime(BaseCase):
     def test_whole_render_is_linear(self):
         self.assert_linear(render.render_markdown, 2000)
 
+    def test_streamed_render_is_linear(self):
+        self.assert_linear(streamed, 1500)
+
+    def test_tail_renders_are_bounded(self):
+        """Whatever update() is called after, tail renders cost a bounded multiple of the text
+        (TAIL_CREDIT, plus the blocks rendered once finished)."""
+        rendered = []
+
+        class Measured(render.IncrementalRenderer):
+            def _render(self, lines, *args, **kwargs):
+                rendered.append(sum(map(len, lines)))
+                return super()._render(lines, *args, **kwargs)
+
+        text = repeat("Some words of a long paragraph. ", 6000)
+        renderer = Measured()
+        for char in text:
+            renderer.feed(char)
+            renderer.update()
+        self.assertEqual(renderer.finish(), render.render_markdown(text))
+        self.assertLess(sum(rendered), 20 * len(text))
+
 
 class TestLimits(BaseCase):
 
