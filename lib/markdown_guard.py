@@ -111,6 +111,8 @@ class _Block:
         those are within the budgets."""
         scan = sum(_row_split_steps(line, depth) for line, (depth, _) in zip(self.lines, self.info))
         scan += sum(self._split_steps(first, end) for first, end in self.chunks)
+        if scan > scan_budget:
+            return scan, 0
         inline_scan, copy = self._inline_bounds()
         if scan + inline_scan <= scan_budget and copy <= copy_budget:
             return scan + inline_scan, copy
