@@ -10,6 +10,7 @@ proportion to its length to render, or nest too deep, is shown as plain text (ma
 import re
 import threading
 from collections import namedtuple
+from urllib.parse import quote, unquote
 
 import markdown
 from lxml import etree, html as lxml_html
@@ -19,6 +20,11 @@ from . import markdown_guard
 # --- sanitizing -------------------------------------------------------------------------------
 
 IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed"
+LINK_HOST_CLASS = "o_ai_stream_chat_link_host"
+_SPAN_CLASSES = frozenset({IMAGE_REMOVED_CLASS, LINK_HOST_CLASS})
+# A link in an answer may carry data a prompt injection put in it: it opens only when clicked,
+# in a new tab, tells its target nothing about the page, and shows where it leads.
+LINK_REL = "noopener noreferrer nofollow"
 
 # Removed with their content: their text is code or markup, not something to show.
 _DROP_WITH_CONTENT = frozenset({
@@ -47,6 +53,8 @@ _INVALID_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\u
 # Browsers ignore tabs/newlines anywhere in a URL and C0 controls/spaces around it.
 _URL_IGNORED_RE = re.compile(r"[\t\n\r]")
 _URL_STRIP = "".join(map(chr, range(0x21)))
+# What lxml leaves unescaped in an href it serializes (besides letters and digits).
+_URL_KEPT = "!#%&'()*+,-./:;<=>?@_~"
 
 
 def _safe_href(value):
@@ -62,9 +70,77 @@ def _clean_link(el):
     if href is None:
         el.attrib.pop("href", None)
     else:
-        el.set("href", href)
+        # Escaped now as serializing would: the host shown is read from what browsers get.
+        el.set("href", quote(href, safe=_URL_KEPT))
         el.set("target", "_blank")
-        el.set("rel", "noopener noreferrer")
+        el.set("rel", LINK_REL)
+
+
+_AUTHORITY_END_RE = re.compile(r"[/?#]")
+_UNPRINTABLE_RE = re.compile(r"[^\x21-\x7e]")
+
+
+def _link_label(url):
+    """Where a link leads, as shown next to it: the host of an http(s) URL, the address of a
+    mailto one; in ASCII (punycode), so that a look-alike unicode host shows as what it is."""
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() == "mailto":
+        local, _, domain = unquote(rest.partition("?")[0]).rpartition("@")
+        return _printable(local + "@" + _ascii_host(domain)) if local else _printable(domain)
+    # The host follows the last "@" of the authority (whatever the slashes after the colon).
+    authority = _AUTHORITY_END_RE.split(rest.lstrip("/"), maxsplit=1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # IPv6, its port after the bracket
+        host = host.partition("]")[0] + "]"
+    elif ":" in host:
+        host = host.rpartition(":")[0]
+    return _printable(_ascii_host(unquote(host).lower()))
+
+
+def _ascii_host(host):
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # an empty or too long label: punycode each label as it is
+        return ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in host.split(".")
+        )
+
+
+def _printable(label):
+    return _UNPRINTABLE_RE.sub(lambda match: quote(match.group()), label)
+
+
+def _names_its_target(text, label):
+    """The link's text already shows its host or address (a bare URL starts with it)."""
+    text = text.strip().lower()
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            text = text[len(scheme):]
+            break
+    return text == label or (text.startswith(label) and text[len(label)] in "/?#:")
+
+
+def _show_link_targets(body):
+    """Put the host or address of each link after its text; host spans from elsewhere go
+    (inside a link with their text, outside one unwrapped). True when one was unwrapped."""
+    changed = False
+    for span in body.xpath("//span[@class=$name]", name=LINK_HOST_CLASS):
+        if next(span.iterancestors("a"), None) is not None:
+            span.drop_tree()
+        else:
+            span.drop_tag()
+            changed = True
+    for link in body.iter("a"):
+        href = link.get("href")
+        if not href:
+            continue
+        label = _link_label(href)
+        if label and not _names_its_target(link.text_content(), label):
+            span = lxml_html.Element("span", {"class": LINK_HOST_CLASS})
+            span.text = label
+            link.append(span)
+    return changed
 
 
 def _replace_image(el):
@@ -91,7 +167,7 @@ def _enforce_policy(body):
             changed = True
         elif tag == "img":
             _replace_image(el)
-        elif tag not in _ALLOWED or (tag == "span" and el.get("class") != IMAGE_REMOVED_CLASS):
+        elif tag not in _ALLOWED or (tag == "span" and el.get("class") not in _SPAN_CLASSES):
             el.drop_tag()
             changed = True
         else:
@@ -106,7 +182,7 @@ def _enforce_policy(body):
                     el.set("class", " ".join(classes))
                 else:
                     del el.attrib["class"]
-    return changed
+    return _show_link_targets(body) or changed
 
 
 def sanitize_html(html: str) -> str:
