@@ -14,17 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lib import markdown_guard, render  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from markdown_corpus import indented_list, nested, repeat, wide_table  # noqa: E402
+
 SIZE = 200_000
 PIECE = 32
-
-
-def repeat(unit, size):
-    return (unit * (size // len(unit) + 1))[:size]
-
-
-def nested(opening, middle, closing, size):
-    count = max(1, (size - len(middle)) // (len(opening) + len(closing)))
-    return opening * count + middle + closing * count
 
 
 def growing_backticks(size):
@@ -33,19 +27,6 @@ def growing_backticks(size):
         parts.append("e" + "`" * ticks)
         ticks += 1
     return "".join(parts)[:size]
-
-
-def indented_list(size):
-    lines, index = [], 0
-    while sum(map(len, lines)) < size:
-        lines.append("  " * index + "- x\n")
-        index += 1
-    return "".join(lines)
-
-
-def wide_table(size):
-    columns = size // 6
-    return "|x" * columns + "|\n" + "|-" * columns + "|\n" + "x\n" * columns
 
 
 def padded_tables(size):

@@ -9,27 +9,7 @@ from odoo.tests.common import BaseCase
 
 from odoo.addons.ai_stream_chat.lib import render
 
-
-def repeat(unit, size):
-    return (unit * (size // len(unit) + 1))[:size]
-
-
-def nested(opening, middle, closing, size):
-    count = max(1, (size - len(middle)) // (len(opening) + len(closing)))
-    return opening * count + middle + closing * count
-
-
-def indented_list(size):
-    lines, index = [], 0
-    while sum(map(len, lines)) < size:
-        lines.append("  " * index + "- x\n")
-        index += 1
-    return "".join(lines)
-
-
-def wide_table(size):
-    columns = size // 6
-    return "|x" * columns + "|\n" + "|-" * columns + "|\n" + "x\n" * columns
+from .markdown_corpus import indented_list, nested, repeat, wide_table
 
 
 def padded_table(size):
