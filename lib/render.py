@@ -3,18 +3,28 @@
 Complete lines split the source into top-level blocks: a fenced code block, or lines up to a
 blank line (a list goes on across blank lines while its items continue). A finished block is
 rendered and sanitized once; only the open tail (unfinished block + partial last line) is
-re-rendered on update(). Whole texts use the same split, so both paths give identical HTML.
+re-rendered on update(), as often as the text fed pays for (TAIL_CREDIT). Whole texts use the
+same split, so both paths give identical HTML. A block that Python-Markdown would take out of
+proportion to its length to render, or nest too deep, is shown as plain text (markdown_guard).
 """
 import re
 import threading
 from collections import namedtuple
+from urllib.parse import quote, unquote
 
 import markdown
 from lxml import etree, html as lxml_html
 
+from . import markdown_guard
+
 # --- sanitizing -------------------------------------------------------------------------------
 
 IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed"
+LINK_HOST_CLASS = "o_ai_stream_chat_link_host"
+_SPAN_CLASSES = frozenset({IMAGE_REMOVED_CLASS, LINK_HOST_CLASS})
+# A link in an answer may carry data a prompt injection put in it: it opens only when clicked,
+# in a new tab, tells its target nothing about the page, and shows where it leads.
+LINK_REL = "noopener noreferrer nofollow"
 
 # Removed with their content: their text is code or markup, not something to show.
 _DROP_WITH_CONTENT = frozenset({
@@ -43,6 +53,8 @@ _INVALID_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\u
 # Browsers ignore tabs/newlines anywhere in a URL and C0 controls/spaces around it.
 _URL_IGNORED_RE = re.compile(r"[\t\n\r]")
 _URL_STRIP = "".join(map(chr, range(0x21)))
+# What lxml leaves unescaped in an href it serializes (besides letters and digits).
+_URL_KEPT = "!#%&'()*+,-./:;<=>?@_~"
 
 
 def _safe_href(value):
@@ -58,9 +70,77 @@ def _clean_link(el):
     if href is None:
         el.attrib.pop("href", None)
     else:
-        el.set("href", href)
+        # Escaped now as serializing would: the host shown is read from what browsers get.
+        el.set("href", quote(href, safe=_URL_KEPT))
         el.set("target", "_blank")
-        el.set("rel", "noopener noreferrer")
+        el.set("rel", LINK_REL)
+
+
+_AUTHORITY_END_RE = re.compile(r"[/?#]")
+_UNPRINTABLE_RE = re.compile(r"[^\x21-\x7e]")
+
+
+def _link_label(url):
+    """Where a link leads, as shown next to it: the host of an http(s) URL, the address of a
+    mailto one; in ASCII (punycode), so that a look-alike unicode host shows as what it is."""
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() == "mailto":
+        local, _, domain = unquote(rest.partition("?")[0]).rpartition("@")
+        return _printable(local + "@" + _ascii_host(domain)) if local else _printable(domain)
+    # The host follows the last "@" of the authority (whatever the slashes after the colon).
+    authority = _AUTHORITY_END_RE.split(rest.lstrip("/"), maxsplit=1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # IPv6, its port after the bracket
+        host = host.partition("]")[0] + "]"
+    elif ":" in host:
+        host = host.rpartition(":")[0]
+    return _printable(_ascii_host(unquote(host).lower()))
+
+
+def _ascii_host(host):
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # an empty or too long label: punycode each label as it is
+        return ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in host.split(".")
+        )
+
+
+def _printable(label):
+    return _UNPRINTABLE_RE.sub(lambda match: quote(match.group()), label)
+
+
+def _names_its_target(text, label):
+    """The link's text already shows its host or address (a bare URL starts with it)."""
+    text = text.strip().lower()
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            text = text[len(scheme):]
+            break
+    return text == label or (text.startswith(label) and text[len(label)] in "/?#:")
+
+
+def _show_link_targets(body):
+    """Put the host or address of each link after its text; host spans from elsewhere go
+    (inside a link with their text, outside one unwrapped). True when one was unwrapped."""
+    changed = False
+    for span in body.xpath("//span[@class=$name]", name=LINK_HOST_CLASS):
+        if next(span.iterancestors("a"), None) is not None:
+            span.drop_tree()
+        else:
+            span.drop_tag()
+            changed = True
+    for link in body.iter("a"):
+        href = link.get("href")
+        if not href:
+            continue
+        label = _link_label(href)
+        if label and not _names_its_target(link.text_content(), label):
+            span = lxml_html.Element("span", {"class": LINK_HOST_CLASS})
+            span.text = label
+            link.append(span)
+    return changed
 
 
 def _replace_image(el):
@@ -87,7 +167,7 @@ def _enforce_policy(body):
             changed = True
         elif tag == "img":
             _replace_image(el)
-        elif tag not in _ALLOWED or (tag == "span" and el.get("class") != IMAGE_REMOVED_CLASS):
+        elif tag not in _ALLOWED or (tag == "span" and el.get("class") not in _SPAN_CLASSES):
             el.drop_tag()
             changed = True
         else:
@@ -102,7 +182,7 @@ def _enforce_policy(body):
                     el.set("class", " ".join(classes))
                 else:
                     del el.attrib["class"]
-    return changed
+    return _show_link_targets(body) or changed
 
 
 def sanitize_html(html: str) -> str:
@@ -260,13 +340,13 @@ _local = threading.local()
 
 
 def _markdown():
-    """This thread's Markdown instance: building one costs about a millisecond, and an
-    instance is not thread-safe. A convert() never yields (pure CPU), so greenlets sharing a
-    thread under gevent cannot interleave inside one either."""
-    md = getattr(_local, "md", None)
-    if md is None:
-        md = _local.md = _new_markdown()
-    return md
+    """This thread's Markdown instance and its guard: building one costs about a millisecond,
+    and an instance is not thread-safe. A convert() never yields (pure CPU), so greenlets
+    sharing a thread under gevent cannot interleave inside one either."""
+    if getattr(_local, "md", None) is None:
+        _local.md = _new_markdown()
+        _local.guard = markdown_guard.Guard(_local.md)
+    return _local.md, _local.guard
 
 
 def _new_markdown():
@@ -278,7 +358,26 @@ def _new_markdown():
     # Raw HTML from the model is shown as text, never interpreted.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    # After the inline patterns (20), before anything walks the tree recursively (10).
+    md.treeprocessors.register(markdown_guard.DepthLimit(md), "depth_limit", 15)
     return md
+
+
+def _text_html(source, lines):
+    """A text block's html; the block's lines as plain text when rendering it would cost out of
+    proportion to its length or nest deeper than the sanitizer parses."""
+    md, guard = _markdown()
+    if not guard.too_costly(source):
+        try:
+            return sanitize_html(md.reset().convert(source))
+        except (RecursionError, markdown_guard.TooDeep):
+            _local.md = None  # it may have stopped half-way through its state
+    return sanitize_html(markdown_guard.plain_html(lines))
+
+
+def _fence_html(source):
+    md, _guard = _markdown()
+    return sanitize_html(md.reset().convert(source))
 
 
 _CODE_SPAN_RE = re.compile(r"`[^`]*`")
@@ -299,6 +398,14 @@ def _close_open_marks(lines):
     return lines[:-1] + [stripped + closing + last[len(stripped):]]
 
 
+# Tail renders are paid from a credit that the text fed earns, so that however often update()
+# is called, they cost at most TAIL_CREDIT times rendering that text once: a long open block is
+# rendered again only once it has grown by about 1/TAIL_CREDIT of its length.
+TAIL_CREDIT = 16  # per character fed
+RENDER_CHARGE = 64  # a render's fixed cost (convert and sanitize set-up), in characters of text
+FENCE_DISCOUNT = 8  # fenced code costs about that many times less per character than text
+
+
 class IncrementalRenderer:
     """Feed text pieces, ask for changed blocks with update(), end with finish()."""
 
@@ -306,9 +413,13 @@ class IncrementalRenderer:
         self.renders = 0  # markdown renders performed (benchmark counter)
         self._blocks = []  # html of finished blocks
         self._lines = []  # complete lines of the open block (fence content only, for a fence)
+        self._lines_chars = 0  # their length, line breaks included
         self._fence = None  # _Fence of the open block when it is fenced code
         self._list_kind = None  # "bullet"/"ordered": the open block holds a list of that kind
         self._partial = []  # pieces of the incomplete last line
+        self._partial_chars = 0
+        self._credit = 0  # see TAIL_CREDIT
+        self._fed = False  # text came since the tail was last rendered
         self._finished = False
         self._sent_count = 0  # finished blocks already sent by update()
         self._sent_tail = None  # tail html sent last by update()
@@ -321,20 +432,24 @@ class IncrementalRenderer:
             raise ValueError("feed() after finish()")
         # Dropping \r per character keeps the result independent of how pieces are cut.
         text = text.replace("\r", "")
+        self._credit += TAIL_CREDIT * len(text)
+        self._fed = self._fed or bool(text)
         if "\n" not in text:
             self._partial.append(text)
+            self._partial_chars += len(text)
             return
         first, *middle, last = text.split("\n")
         self._take_line("".join(self._partial) + first)
         for line in middle:
             self._take_line(line)
         self._partial = [last] if last else []
+        self._partial_chars = len(last)
 
     def finish(self) -> str:
         if not self._finished:
             if self._partial:
                 self._take_line("".join(self._partial))
-                self._partial = []
+                self._partial, self._partial_chars = [], 0
             self._close_block()
             self._finished = True
         return "".join(self._blocks)
@@ -344,7 +459,7 @@ class IncrementalRenderer:
             if _closes(line, self._fence):
                 self._close_block()
             else:
-                self._lines.append(line)
+                self._append(line)
             return
         fence = _parse_fence(line)
         if fence:
@@ -353,7 +468,7 @@ class IncrementalRenderer:
             return
         if not line.strip():
             if self._list_kind:  # the next non-blank line decides whether the list goes on
-                self._lines.append(line)
+                self._append(line)
             else:
                 self._close_block()
             return
@@ -363,24 +478,28 @@ class IncrementalRenderer:
                 self._close_block()
         if kind and (not self._lines or not _is_indented(line)):
             self._list_kind = kind
+        self._append(line)
+
+    def _append(self, line):
         self._lines.append(line)
+        self._lines_chars += len(line) + 1
 
     def _close_block(self):
         if self._fence or self._lines:
             self._blocks.append(self._render(self._lines, self._fence))
         self._lines, self._fence, self._list_kind = [], None, None
+        self._lines_chars = 0
 
     # -- output --
 
-    def _render(self, lines, fence):
+    def _render(self, lines, fence, shown=None):
+        """Html of a block; `shown`: the lines its plain-text fallback shows, when not `lines`."""
         source = _fence_source(lines, fence) if fence else _text_source(lines)
         # A finished block usually has the source its tail last had: reuse that render.
         if source != self._last_source:
             self.renders += 1
-            md = _markdown()
-            md.reset()
             self._last_source = source
-            self._last_html = sanitize_html(md.convert(source))
+            self._last_html = _fence_html(source) if fence else _text_html(source, shown or lines)
         return self._last_html
 
     def _tail_lines(self):
@@ -401,9 +520,22 @@ class IncrementalRenderer:
             return None
         # An unclosed fence renders as if closed, so streaming code already shows as code;
         # likewise `**bold` or `code` still being typed, rather than flashing their marks.
-        return self._render(lines if self._fence else _close_open_marks(lines), self._fence)
+        if self._fence:
+            return self._render(lines, self._fence)
+        return self._render(_close_open_marks(lines), None, shown=lines)
+
+    def _tail_charge(self):
+        """What rendering the open tail costs, in characters of text (see TAIL_CREDIT)."""
+        size = self._lines_chars + self._partial_chars
+        return RENDER_CHARGE + (size // FENCE_DISCOUNT if self._fence else size)
 
     def update(self) -> dict | None:
+        finished = self._sent_count < len(self._blocks)
+        # Without finished blocks to send, an unpaid tail render waits for more text.
+        if not finished and not (self._fed and self._credit >= self._tail_charge()):
+            return None
+        self._credit -= self._tail_charge()
+        self._fed = False
         tail = self._tail_html()
         current = self._blocks[self._sent_count:] + ([] if tail is None else [tail])
         previous = [] if self._sent_tail is None else [self._sent_tail]

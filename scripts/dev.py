@@ -4,6 +4,7 @@ Odoo 18 must be importable by this Python (installed from upstream, or a source 
 by ODOO_SRC). PostgreSQL is reached through the usual PG* environment variables.
 """
 import argparse
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -24,7 +25,9 @@ LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
 # import name -> pip requirement
 PY_DEPS = {
     "openai": "openai",
-    "markdown": "markdown",
+    # lib/markdown_guard.py bounds the work of this very version's parser (its scans, splits
+    # and recursion): check the guard again before moving to another.
+    "markdown": "markdown==3.11.3",
     "pytest_odoo": "pytest-odoo",
     "websocket": "websocket-client",
     "xllamacpp": "xllamacpp",
@@ -73,8 +76,16 @@ def check_postgres():
              f"PGUSER={os.environ.get('PGUSER', '<login name>')}): {exc}".strip())
 
 
+def satisfied(module, requirement):
+    """Importable, and at the pinned version when the requirement pins one."""
+    if importlib.util.find_spec(module) is None:
+        return False
+    name, _, version = requirement.partition("==")
+    return not version or importlib.metadata.version(name) == version
+
+
 def install_deps():
-    missing = [req for mod, req in PY_DEPS.items() if importlib.util.find_spec(mod) is None]
+    missing = [req for mod, req in PY_DEPS.items() if not satisfied(mod, req)]
     if missing:
         print(f"Installing {' '.join(missing)}", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)

@@ -11,6 +11,7 @@ from . import test_internal_only
 from . import test_js
 from . import test_lib
 from . import test_render
+from . import test_render_limits
 from . import test_rpc_access
 from . import test_production
 from . import test_record_context

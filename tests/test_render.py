@@ -169,7 +169,8 @@ class TestIncrementalRendering(BaseCase):
         # The loose ordered list stays one list across its blank lines.
         self.assertEqual(html.count("<ol>"), 1)
         self.assertIn('<a href="https://www.odoo.com" title="Odoo" target="_blank" '
-                      'rel="noopener noreferrer">link</a>', html)
+                      'rel="noopener noreferrer nofollow">link'
+                      '<span class="o_ai_stream_chat_link_host">www.odoo.com</span></a>', html)
 
     def test_update_protocol(self):
         renderer = render.IncrementalRenderer()
@@ -336,15 +337,65 @@ class TestSanitize(BaseCase):
             "[a](https://x.example/p) [b](HTTP://y.example) [c](mailto:me@x.example) "
             "[d](/web/login) [e](ftp://z.example) [f](data:text/html,x)"
         )
-        self.assertEqual(html.count('target="_blank" rel="noopener noreferrer"'), 3)
+        self.assertEqual(html.count('target="_blank" rel="noopener noreferrer nofollow"'), 3)
         for text in "def":
             self.assertIn(f"<a>{text}</a>", html)
         html = render.sanitize_html('<a href=" jav&#x09;ascript:alert(1)" onclick="x">t</a>')
         self.assertEqual(html, "<a>t</a>")
         html = render.sanitize_html('<a href="\nhttps://ok.example">ok</a>')
         self.assertEqual(
-            html, '<a href="https://ok.example" target="_blank" rel="noopener noreferrer">ok</a>'
+            html, '<a href="https://ok.example" target="_blank" rel="noopener noreferrer nofollow">'
+                  'ok<span class="o_ai_stream_chat_link_host">ok.example</span></a>'
         )
+
+    def test_links_show_where_they_lead(self):
+        def host_of(markdown):
+            hosts = re.findall(r'<span class="o_ai_stream_chat_link_host">([^<]*)</span>',
+                               render.render_markdown(markdown))
+            return hosts[0] if hosts else None
+
+        self.assertEqual(host_of("[the docs](https://www.odoo.com/documentation?q=secret)"),
+                         "www.odoo.com")
+        self.assertEqual(host_of("[write](mailto:me@x.example?subject=hi)"), "me@x.example")
+        # The host is the one browsers open, whatever the text or the user part pretends.
+        self.assertEqual(host_of("[bank.com](https://bank.com@evil.example/)"), "evil.example")
+        self.assertEqual(host_of("[https://bank.com](https://evil.example)"), "evil.example")
+        self.assertEqual(host_of("[x](https://evil.example\\@bank.example/)"), "bank.example")
+        self.assertEqual(host_of("[x](https://EX%41MPLE.com:8443/a)"), "example.com")
+        # Look-alike unicode hosts show in their ASCII (punycode) form.
+        self.assertEqual(host_of("[apple.com](https://\u0430pple.com/)"), "xn--pple-43d.com")
+        self.assertEqual(host_of("[b\u00fccher.example](https://b\u00fccher.example/)"),
+                         "xn--bcher-kva.example")
+        # A link whose text already is its host or URL is left as it is.
+        for text in ("<https://example.com/path?q=1>", "[example.com](https://example.com/a)",
+                     "[HTTPS://Example.com/](https://example.com/)", "<me@x.example>"):
+            with self.subTest(text=text):
+                self.assertIsNone(host_of(text))
+
+    def test_link_hosts_are_stable(self):
+        samples = [
+            render.render_markdown("[a](https://x.example/p) and [b](https://b\u00fccher.example/\u00e9)"),
+            '<a href="https://x.example">t<span class="o_ai_stream_chat_link_host">forged.example'
+            "</span></a>",
+            '<p><span class="o_ai_stream_chat_link_host">not in a link</span></p>',
+        ]
+        for source in samples:
+            with self.subTest(source=source):
+                once = render.sanitize_html(source)
+                self.assertEqual(render.sanitize_html(once), once)
+                self.assertLessEqual(once.count("o_ai_stream_chat_link_host"), 2)
+                self.assertNotIn("forged.example", once)
+        self.assertEqual(render.sanitize_html(samples[2]), "<p>not in a link</p>")
+        self.assertEqual(render.sanitize_html(samples[1]).count('class="o_ai_stream_chat_link_host"'), 1)
+
+    def test_refused_links_stay_refused(self):
+        for source in ("[x](javascript:alert(1))", "[x](data:text/html,x)", "[x](JAVASCRIPT:1)",
+                       '<a href="data:text/html,x">x</a>', '<a href="javascript:x">x</a>'):
+            with self.subTest(source=source):
+                for html in (render.render_markdown(source), render.sanitize_html(source)):
+                    markup = "".join(re.findall(r"<[^>]*>", html))  # raw html may show as text
+                    self.assertNotIn("href", markup)
+                    self.assertNotIn("o_ai_stream_chat_link_host", markup)
 
     def test_policy(self):
         html = render.sanitize_html(

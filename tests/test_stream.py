@@ -147,7 +147,7 @@ class TestStream(AiStreamChatCase):
                     self.assertNotIn("evil.example", value, html)
         self.assertIn("&lt;script&gt;", answer.content_html)  # shown as text, not run
         self.assertIn('href="https://www.odoo.com"', answer.content_html)
-        self.assertIn('rel="noopener noreferrer"', answer.content_html)
+        self.assertIn('rel="noopener noreferrer nofollow"', answer.content_html)
 
     def test_other_model_from_allowed_list(self):
         events, _response = self.chat("Hi", model="other-model")

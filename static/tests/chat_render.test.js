@@ -60,7 +60,7 @@ test("a hostile render payload does not reach the DOM unsanitized", async () => 
     expect(`${markdown} a:contains(bad link)`).not.toHaveAttribute("href");
     expect(`${markdown} a:contains(good link)`).toHaveAttribute("href", "https://www.odoo.com");
     expect(`${markdown} a:contains(good link)`).toHaveAttribute("target", "_blank");
-    expect(`${markdown} a:contains(good link)`).toHaveAttribute("rel", "noopener noreferrer");
+    expect(`${markdown} a:contains(good link)`).toHaveAttribute("rel", "noopener noreferrer nofollow");
     expect(`${markdown} .o_web_client`).toHaveCount(0);
     expect(`${markdown} .o_ai_stream_chat_image_removed`).toHaveAttribute(
         "class",
@@ -68,6 +68,25 @@ test("a hostile render payload does not reach the DOM unsanitized", async () => 
     );
     expect(markdown).toHaveText(/styled/);
     expect(window.__aiStreamChatPwned).toBe(undefined);
+});
+
+test("a link keeps the host shown after its text; a host mark elsewhere is dropped", async () => {
+    const server = mockChatServer();
+    const stream = await mountAndSend(server);
+    stream.render(0, [
+        `<p><a href="https://evil.example/?q=secret" target="_blank" rel="noopener noreferrer nofollow">` +
+            `the docs<span class="o_ai_stream_chat_link_host fixed-top">evil.example</span></a>` +
+            ` <span class="o_ai_stream_chat_link_host">not a link</span>` +
+            ` <a title="refused">bad<span class="o_ai_stream_chat_link_host">x.example</span></a></p>`,
+    ]);
+    await waitFor(".o_ai_stream_chat_block:contains(the docs)");
+    const link = ".o_ai_stream_chat_markdown a:contains(the docs)";
+    expect(link).toHaveAttribute("target", "_blank");
+    expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
+    expect(`${link} > span`).toHaveAttribute("class", "o_ai_stream_chat_link_host");
+    expect(`${link} > .o_ai_stream_chat_link_host`).toHaveText("evil.example");
+    expect(".o_ai_stream_chat_markdown .o_ai_stream_chat_link_host").toHaveCount(1);
+    expect(".o_ai_stream_chat_markdown").toHaveText(/not a link/);
 });
 
 test("fenced code shows its language and a copy button", async () => {

@@ -5,7 +5,8 @@
  *
  * The server already sanitizes strictly (lib/render.py); this is the second line of defense
  * and keeps the same policy: the same few tags, no images (a remote image can leak data
- * through its URL), only http(s)/mailto links, which open in a new tab.
+ * through its URL), only http(s)/mailto links, which open in a new tab without telling their
+ * target anything and show the host they lead to (the server puts it after their text).
  */
 import { markup } from "@odoo/owl";
 
@@ -21,6 +22,8 @@ const PURIFY_CONFIG = {
     RETURN_DOM_FRAGMENT: true,
 };
 export const IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed";
+export const LINK_HOST_CLASS = "o_ai_stream_chat_link_host";
+const LINK_REL = "noopener noreferrer nofollow";
 const LANGUAGE_RE = /^language-([\w#+.-]+)$/;
 
 /**
@@ -62,22 +65,37 @@ function codePart(pre) {
 }
 
 /**
+ * The server's marker class of a span, if it has one where the server puts it.
+ *
+ * @param {HTMLSpanElement} span
+ * @returns {string|undefined}
+ */
+function markerOf(span) {
+    if (span.classList.contains(IMAGE_REMOVED_CLASS)) {
+        return IMAGE_REMOVED_CLASS;
+    }
+    if (span.classList.contains(LINK_HOST_CLASS) && span.closest("a[href]")) {
+        return LINK_HOST_CLASS;
+    }
+}
+
+/**
  * @param {HTMLElement} holder
  * @returns {HtmlPart}
  */
 function htmlPart(holder) {
     for (const el of holder.querySelectorAll("[class]")) {
-        // Classes could restyle the web client; keep only the marker the server puts.
-        const keep = el.tagName === "SPAN" && el.classList.contains(IMAGE_REMOVED_CLASS);
+        // Classes could restyle the web client; keep only the markers the server puts.
+        const keep = el.tagName === "SPAN" && markerOf(el);
         if (keep) {
-            el.className = IMAGE_REMOVED_CLASS;
+            el.className = keep;
         } else {
             el.removeAttribute("class");
         }
     }
     for (const link of holder.querySelectorAll("a[href]")) {
         link.target = "_blank";
-        link.rel = "noopener noreferrer";
+        link.rel = LINK_REL;
     }
     for (const table of holder.querySelectorAll("table")) {
         // Wide tables scroll on their own instead of widening the conversation.
