@@ -346,10 +346,12 @@ class Db:
             cr.execute(query, params)
             return cr.fetchall()
 
-    def writes(self):
+    def writes(self, table="ai_chat_message"):
+        """(inserts, updates, deletes) of a table so far."""
         # pg_stat_* is read from a snapshot cached for the transaction: autocommit gives fresh ones.
-        row = self.one("SELECT n_tup_ins, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'ai_chat_message'")
-        return row or (0, 0)
+        row = self.one("SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relname = %s",
+                       (table,))
+        return row or (0, 0, 0)
 
     def wal(self):
         return self.one("SELECT pg_current_wal_lsn()")[0]
@@ -421,6 +423,8 @@ class ConnectionWatch:
 
 
 # -- Odoo ----------------------------------------------------------------------------------
+
+PROGRESS_TABLE = "ai_chat_answer_progress"  # unlogged: where streaming answers save their text
 
 class OdooServer:
     def __init__(self, children, args, upstream_url, log_dir):
@@ -656,6 +660,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
     pid = server.gevent_pid
     streaming_before = db.streaming()
     writes_before, wal_before = db.writes(), db.wal()
+    progress_before = db.writes(PROGRESS_TABLE)
     log_offset = server.log_size()
     watch = ConnectionWatch(args.db, pid)
     before = Snapshot(pid)
@@ -666,6 +671,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
     after = Snapshot(pid)
     watch.stop()
     writes_after, wal_after = db.writes(), db.wal()
+    progress_after = db.writes(PROGRESS_TABLE)
     left_settled = db.streaming() - streaming_before
     answers = sum(r.started is not None for r in results)
     restarted = server.find_gevent() != pid
@@ -674,6 +680,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
         "inserts": writes_after[0] - writes_before[0],
         "updates": writes_after[1] - writes_before[1],
         "wal": db.wal_bytes(wal_before, wal_after),
+        "progress": sum(progress_after) - sum(progress_before),
         "peak_gevent": watch.peak_gevent, "peak_all": watch.peak_all, "peak_active": watch.peak_active,
         "rss": watch.peak_rss, "states": watch.states,
         "postgres_pct": 100 * watch.postgres_cpu() / (after.wall - before.wall),
@@ -707,7 +714,7 @@ def print_tables(rows, args):
               f"| {deltas} | {duration} | {phase} |")
 
     print("\n### Resources\n")
-    print("| target | N | DB row writes per answer (ins + upd) | WAL per answer | peak DB connections "
+    print("| target | N | DB row writes per answer (ins + upd; progress: the unlogged table, ins + upd + del) | WAL per answer | peak DB connections "
           "(gevent process / all Odoo; gevent active) | left `streaming` (right after / settled) "
           "| server CPU s per stream-minute | server CPU % of a core | server waiting for a core (% of the phase) "
           "| PostgreSQL CPU % of a core (the gevent process's backends) | peak RSS (MB) "
@@ -717,7 +724,8 @@ def print_tables(rows, args):
         if "answers" in r:
             a = r["answers"]
             if a:
-                writes = f"{(r['inserts'] + r['updates']) / a:.1f} ({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
+                writes = (f"{(r['inserts'] + r['updates']) / a:.1f} ({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
+                          f"; progress {r['progress'] / a:.1f}")
                 wal = f"{r['wal'] / a / 1024:.1f} KiB"
             else:
                 writes = wal = "— (no answer started)"

@@ -14,13 +14,20 @@ BYTES_PER_CHAR = 12
 
 def _refusal(exc):
     """A werkzeug HTTPException as a short text/plain answer the client shows as is, with the
-    exception's other headers (Retry-After for TooManyRequests)."""
+    exception's other headers (Retry-After for 429 and 503)."""
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     return request.make_response(
         exc.description,
         headers=[*headers, ("Content-Type", "text/plain; charset=utf-8")],
         status=exc.code,
     )
+
+
+def _last_event_id(value):
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0
 
 
 def _chat_settings():
@@ -56,6 +63,28 @@ class AiStreamChatController(http.Controller):
             return _refusal(exc)
         # The rows are committed when this returns, before the first chunk is pulled.
         return http.Response(iter(body), status=200, headers=sse.HEADERS, direct_passthrough=True)
+
+    @http.route("/ai/stream_chat/resume", type="http", auth="user", methods=["GET"],
+                max_content_length=_message_limit)
+    def resume(self, message_id=None, last_event_id=None, **kwargs):
+        """Follow an answer of one's own from where it is, wherever it is generated."""
+        try:
+            answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
+        except HTTPException as exc:
+            return _refusal(exc)
+        seen = _last_event_id(request.httprequest.headers.get("Last-Event-ID") or last_event_id)
+        body = answer._answer_follow(last_event_id=seen)
+        return http.Response(body, status=200, headers=sse.HEADERS, direct_passthrough=True)
+
+    @http.route("/ai/stream_chat/stop", type="http", auth="user", methods=["POST"], csrf=True,
+                max_content_length=_message_limit)
+    def stop(self, message_id=None, **kwargs):
+        """Stop an answer of one's own, from any tab, process or server."""
+        try:
+            answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
+        except HTTPException as exc:
+            return _refusal(exc)
+        return request.make_json_response({"message_id": answer.id, "stopping": answer._answer_stop()})
 
     @http.route("/ai/stream_chat/upload", type="http", auth="user", methods=["POST"], csrf=True,
                 max_content_length=_upload_limit)

@@ -12,10 +12,11 @@ PING = b": ping\n\n"
 
 
 class EventEncoder:
-    """Numbers events so a client can tell what it has seen (`id:` increases by one)."""
+    """Numbers events so a client can tell what it has seen (`id:` increases by one, from the
+    last id a resuming client saw)."""
 
-    def __init__(self):
-        self.last_id = 0
+    def __init__(self, last_id=0):
+        self.last_id = last_id
 
     def encode(self, event, data):
         self.last_id += 1

@@ -2,5 +2,6 @@ from . import ai_chat_conversation
 from . import ai_chat_document
 from . import ai_chat_document_text
 from . import ai_chat_message
+from . import ai_chat_message_progress
 from . import ai_chat_record_context
 from . import res_config_settings

@@ -2,14 +2,13 @@
 import time
 from typing import NamedTuple
 
-from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
+from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable, TooManyRequests
 
-import odoo
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import config
 
-from ..lib import relay
+from ..lib import answers
+from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
 from ..lib.settings import ChatSettings
@@ -17,8 +16,7 @@ from ..lib.upstream import ChatStream, UpstreamConfig
 
 TITLE_CHARS = 60
 NAME_MAX_CHARS = 200  # a title typed by a person; the composer's limits do not cover renames
-# A stream ends itself this long before Odoo would kill the request (threaded/prefork).
-TIME_LIMIT_MARGIN = 5
+RETRY_AFTER_SECONDS = 5  # told to a client refused because this process is full
 # What a user may change on a conversation directly (RPC, the web client): its title.
 USER_WRITABLE_FIELDS = frozenset({"name"})
 
@@ -145,9 +143,13 @@ class AiChatConversation(models.Model):
         settings = self._get_chat_settings()
         turn = self._stream_validate(settings, message, conversation_id, llm_model, retry_of,
                                      attachment_ids)
-        question, answer = self._stream_record(turn)
-        messages = self._stream_prompt(settings, question, turn.attachments)
-        return self._stream_relay(settings, question, answer, messages)
+        try:
+            question, answer = self._stream_record(turn)
+            messages = self._stream_prompt(settings, question, turn.attachments)
+            return self._stream_relay(settings, question, answer, messages)
+        except Exception:
+            self.env["ai.chat.message"]._answer_hub().release()
+            raise
 
     @api.model
     def _stream_validate(self, settings, message, conversation_id, llm_model, retry_of, attachment_ids):
@@ -166,6 +168,7 @@ class AiChatConversation(models.Model):
                 "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
             ))
         self._check_stream_quota(settings)
+        self._admit(settings)
         return _Turn(conversation, question, old_answer, text, llm_model, attachments)
 
     @api.model
@@ -223,7 +226,18 @@ class AiChatConversation(models.Model):
 
     @api.model
     def _stream_relay(self, settings, question, answer, messages):
-        """The generator for `answer`; it reads nothing from this environment once running."""
+        """The SSE body of a new answer: `start`, then the answer as its generation goes."""
+        job = AnswerJob(
+            message_id=answer.id,
+            conversation_id=answer.conversation_id.id,
+            user_message_id=question.id,
+            uid=self.env.uid,
+            llm_model=answer.llm_model,
+            deadline=time.monotonic() + max(settings.max_stream_seconds, 1),
+            max_answer_chars=answers.MAX_ANSWER_CHARS,
+            error_messages=self._stream_error_messages(),
+            attachments=tuple(question._attachment_chips()),
+        )
         upstream = UpstreamConfig(
             base_url=settings.api_url,
             api_key=settings.api_key,
@@ -232,18 +246,7 @@ class AiChatConversation(models.Model):
             max_tokens=settings.max_tokens,
             timeout=settings.timeout,
         )
-        job = {
-            "conversation_id": answer.conversation_id.id,
-            "message_id": answer.id,
-            "user_message_id": question.id,
-            "llm_model": answer.llm_model,
-            "deadline": time.monotonic() + self._stream_seconds(settings),
-            "max_answer_chars": relay.MAX_ANSWER_CHARS,
-            "error_messages": self._stream_error_messages(),
-            "attachments": question._attachment_chips(),
-        }
-        saver = self.env["ai.chat.message"]._make_stream_saver(answer.id)
-        return relay.Relay(job, ChatStream(upstream, messages), saver)
+        return answer._answer_stream(job, ChatStream(upstream, messages))
 
     @api.model
     def _stream_conversation(self, conversation_id):
@@ -281,13 +284,7 @@ class AiChatConversation(models.Model):
         # Serialize this user's stream starts across workers until the transaction ends, so
         # two simultaneous requests cannot both see a free slot.
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
-        # The database clock, as create_date has it.
-        since = fields.Datetime.subtract(self.env.cr.now(), seconds=settings.max_stream_seconds)
-        running = self.env["ai.chat.message"].search_count([
-            ("user_id", "=", self.env.uid),
-            ("state", "=", "streaming"),
-            ("create_date", ">=", since),
-        ])
+        running = self.env["ai.chat.message"]._answers_running(self.env.uid)
         if running >= settings.max_streams:
             raise TooManyRequests(self.env._(
                 "You already have %(count)s answers streaming. Wait for one to finish.",
@@ -295,13 +292,12 @@ class AiChatConversation(models.Model):
             ))
 
     @api.model
-    def _stream_seconds(self, settings):
-        """How long a stream may last: the gevent worker has no time limit, the others do."""
-        seconds = settings.max_stream_seconds
-        limit = config.get("limit_time_real") or 0
-        if not odoo.evented and limit > 0:
-            seconds = min(seconds, limit - TIME_LIMIT_MARGIN)
-        return max(seconds, 1)
+    def _admit(self, settings):
+        """A place among the answers this process generates at once, or 503 before any row."""
+        if not self.env["ai.chat.message"]._answer_hub().reserve(settings.max_running_answers):
+            raise ServiceUnavailable(self.env._(
+                "The server is answering too many questions at once. Try again in a few seconds."
+            ), retry_after=RETRY_AFTER_SECONDS)
 
     @api.model
     def _stream_error_messages(self):
@@ -319,11 +315,11 @@ class AiChatConversation(models.Model):
             "timeout": _("The AI service did not answer in time."),
             "connection": _("The AI service could not be reached or dropped the connection."),
             "malformed": _("The AI service sent an answer that could not be read."),
-            relay.DEADLINE: _("The answer took too long and was cut off."),
-            relay.TOO_LONG: _("The answer was too long and was cut off."),
-            relay.DELETED: _("The conversation was deleted."),
-            relay.CUT: _("The AI service ended the answer before it was complete."),
-            relay.INTERNAL: _("Something went wrong on the server."),
+            answers.DEADLINE: _("The answer took too long and was cut off."),
+            answers.TOO_LONG: _("The answer was too long and was cut off."),
+            answers.DELETED: _("The conversation was deleted."),
+            answers.CUT: _("The AI service ended the answer before it was complete."),
+            answers.INTERNAL: _("Something went wrong on the server."),
         }
 
     @api.model

@@ -1,15 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-
 from odoo import api, fields, models
-from odoo.exceptions import MissingError, ValidationError
-from odoo.modules.registry import Registry
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..lib.relay import MAX_ANSWER_CHARS
+from ..lib.answers import MAX_ANSWER_CHARS
 from ..lib.render import render_markdown, sanitize_html
-
-_logger = logging.getLogger(__name__)
 
 
 class AiChatMessage(models.Model):
@@ -44,6 +39,7 @@ class AiChatMessage(models.Model):
         index=True,
     )
     error_message = fields.Char()
+    error_code = fields.Char(help="What failed, for clients: auth, timeout, deadline, ... (wire contract).")
     finish_reason = fields.Char(help="Why the model stopped, e.g. 'length' at the token limit.")
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
@@ -150,35 +146,6 @@ class AiChatMessage(models.Model):
         return list(carriers) + list(kept), carriers
 
     @api.model
-    def _make_stream_saver(self, message_id):
-        """A callable that writes this message from the SSE generator.
-
-        The request cursor is closed before the generator runs: each write opens its own
-        short-lived cursor, in the real user's name.
-        """
-        dbname, uid, context = self.env.cr.dbname, self.env.uid, dict(self.env.context)
-
-        def save(values):
-            with Registry(dbname).cursor() as cr:
-                # sudo: ai.chat.message - users cannot write chat rows themselves; this is the
-                # answer the stream route created for this user
-                message = api.Environment(cr, uid, context)["ai.chat.message"].sudo().browse(message_id)
-                try:
-                    message.write(values)
-                except MissingError:
-                    _logger.info("Message %s was deleted while streaming", message_id)
-                    return False
-            return True
-
-        return save
-
-    @api.model
     def _cron_mark_interrupted(self):
-        """A worker killed mid-stream never runs its cleanup: close its rows here."""
-        settings = self.env["ai.chat.conversation"]._get_chat_settings()
-        limit = fields.Datetime.subtract(  # the database clock, as create_date has it
-            self.env.cr.now(), seconds=settings.max_stream_seconds + 60
-        )
-        stale = self.search([("state", "=", "streaming"), ("create_date", "<", limit)])
-        stale.write({"state": "interrupted"})
-        return stale
+        """A net under the hubs' own sweeps: answers of a dead process are closed."""
+        return self.browse(self._answers_sweep())

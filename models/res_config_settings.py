@@ -62,6 +62,12 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS.max_stream_seconds,
     )
 
+    ai_stream_chat_max_running_answers = fields.Integer(
+        string="Answers at once per server process", config_parameter=PREFIX + "max_running_answers",
+        default=DEFAULTS.max_running_answers,
+        help="Past it a new question is refused for a few seconds (503), before anything is stored.",
+    )
+
     ai_stream_chat_max_file_mb = fields.Integer(
         string="Max file size (MB)", config_parameter=PREFIX + "max_file_mb",
         default=DEFAULTS.max_file_mb,

@@ -47,6 +47,12 @@ class AiStreamChatCase(HttpCase):
     def setUp(self):
         super().setUp()
         self.fake.reset()
+        # Answers run in threads of their own: none may outlive its test.
+        self.addCleanup(self.wait_for_answers)
+
+    def wait_for_answers(self):
+        self.fake.release()
+        self.assertTrue(self.env["ai.chat.message"]._answer_hub().wait_idle(20), "an answer kept running")
 
     def set_param(self, key, value):
         self.env["ir.config_parameter"].sudo().set_param(f"ai_stream_chat.{key}", value)

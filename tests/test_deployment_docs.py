@@ -8,7 +8,7 @@ from ..controllers.ai_stream_chat import AiStreamChatController
 CONFIGURE = Path(__file__).resolve().parent.parent / "readme" / "CONFIGURE.md"
 LOCATION_RE = re.compile(r"location\s+(=\s*)?(\S+)\s*\{(.*?)\n\s*\}", re.DOTALL)
 # Routes that stream, and so belong on the gevent port; every other route stays on the workers.
-STREAMING = {"/ai/stream_chat"}
+STREAMING = {"/ai/stream_chat", "/ai/stream_chat/resume"}
 
 
 def addon_routes():

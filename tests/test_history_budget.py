@@ -1,4 +1,6 @@
 """A prompt reads only the history that fits its budget, not the whole conversation."""
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import AiStreamChatCase
@@ -26,11 +28,13 @@ class TestHistoryBudget(AiStreamChatCase):
         self.set_param("history_chars", str(4 * TURN_CHARS + 500))
 
     def prompt(self):
+        """The messages the upstream would receive, the answer left unstarted."""
         self.env.invalidate_all()
-        relay = self.env["ai.chat.conversation"].with_user(self.user_a)._stream_prepare(
-            "Newest?", conversation_id=str(self.conversation.id),
-        )
-        return relay.chat_stream.messages
+        Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
+        with patch.object(type(Conversation), "_stream_relay", lambda self, *args: args[-1]):
+            messages = Conversation._stream_prepare("Newest?", conversation_id=str(self.conversation.id))
+        self.env["ai.chat.message"]._answer_hub().release()  # its place: never started
+        return messages
 
     def test_only_turns_that_fit_are_read(self):
         messages = self.prompt()

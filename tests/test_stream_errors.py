@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..lib import relay
+from ..lib import answers
 from .common import AiStreamChatCase
 from .fake_llm import Reply
 
@@ -30,7 +30,7 @@ class TestStreamErrors(AiStreamChatCase):
             with self.subTest(status=status):
                 body = {"error": {"message": "Incorrect API key provided: sk-test-secret-key"}}
                 self.fake.script(Reply(status=status, error_body=body))
-                with self.assertLogs("odoo.addons.ai_stream_chat.lib.relay", "WARNING") as logs:
+                with self.assertLogs("odoo.addons.ai_stream_chat.lib.generation", "WARNING") as logs:
                     events, _response = self.chat("Hi")
                 answer = self.assert_error(events, code)
                 self.assertFalse(answer.content)
@@ -47,7 +47,7 @@ class TestStreamErrors(AiStreamChatCase):
         for reply in (Reply(status=400, error_body={"error": {"message": "sk-test-secret-key " + echo}}),
                       Reply(chunks=["Hal"], error_chunk={"message": "sk-test-secret-key " + echo})):
             with self.subTest(reply=reply.status), \
-                    self.assertLogs("odoo.addons.ai_stream_chat.lib.relay", "WARNING") as logs:
+                    self.assertLogs("odoo.addons.ai_stream_chat.lib.generation", "WARNING") as logs:
                 self.fake.script(reply)
                 self.chat("Hi")
             output = "\n".join(logs.output)
@@ -56,7 +56,7 @@ class TestStreamErrors(AiStreamChatCase):
 
     def test_reasoning_is_cut_like_the_answer(self):
         self.fake.script(Reply(reasoning=["think " * 10] * 5, chunks=["Done."]))
-        with patch.object(relay, "MAX_ANSWER_CHARS", 120):
+        with patch.object(answers, "MAX_ANSWER_CHARS", 120):
             events, _response = self.chat("Hi")
         answer = self.assert_error(events, "too_long")
         self.assertEqual(len(answer.reasoning), 120)
@@ -89,7 +89,7 @@ class TestStreamErrors(AiStreamChatCase):
     def test_stream_ends_itself_before_its_deadline_with_heartbeats(self):
         self.set_param("max_stream_seconds", "2")
         self.fake.script(Reply(hang=True))
-        with patch.object(relay, "PING_INTERVAL", 0.3):
+        with patch.object(answers, "PING_INTERVAL", 0.3):
             response = self.open_stream(message="Hi")
             events = list(self.events(response))
         self.env.invalidate_all()

@@ -32,6 +32,14 @@ class TestTour(AiStreamChatCase):
         self.assertEqual(question.attachment_ids.mapped("name"), ["terms.txt"])
         self.assertIn("code word HERON", self.fake.requests[-1]["json"]["messages"][-1]["content"])
 
+    def test_reload_mid_answer(self):
+        words = [f"word{i} " for i in range(40)] + ["end"]
+        self.fake.script(Reply(chunks=words, delay=0.15))
+        self.start_tour("/odoo/ai-chat", "ai_stream_chat_reload_tour", login="admin", timeout=120)
+        self.env.invalidate_all()
+        answer = self.env["ai.chat.message"].search([("role", "=", "assistant")], order="id desc", limit=1)
+        self.assertEqual((answer.state, answer.content), ("done", "".join(words)))
+
     def test_ask_ai_on_a_record(self):
         partner = self.env["res.partner"].create({"name": "Nordwind Traders", "city": "Lübeck"})
         self.fake.script(Reply(chunks=["They are in ", "Lübeck."]))

@@ -1,7 +1,8 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 /**
  * A fake server for the chat components: the `ai.chat.conversation` RPC methods,
- * `POST /ai/stream_chat` answered with a stream the test writes event by event, and
+ * `POST /ai/stream_chat` and `GET /ai/stream_chat/resume` answered with streams the test
+ * writes event by event, `POST /ai/stream_chat/stop` recorded, and
  * `POST /ai/stream_chat/upload` answered when the test says so.
  */
 import { expect } from "@odoo/hoot";
@@ -54,6 +55,11 @@ export class FakeStream {
     /** `done` then the end of the body. */
     finish({ messageId = 11, state = "done", html } = {}) {
         this.send("done", { message_id: messageId, state, html });
+        this.controller.close();
+    }
+
+    /** The connection drops: the body ends without `done`. */
+    drop() {
         this.controller.close();
     }
 }
@@ -177,6 +183,15 @@ export function mockChatServer({ conversations = [], messages = {}, config = CON
             await waitUntil(find, { timeout: 1000 });
             return find();
         },
+        /** One FakeStream per resume request, its `fields` the query parameters. */
+        resumes: [],
+        /** The message ids of the stop requests, in order. */
+        stops: [],
+        /** The n-th resume request (0-based), once the client has sent it. */
+        async resume(index) {
+            await waitUntil(() => server.resumes[index], { timeout: 1000 });
+            return server.resumes[index];
+        },
         /** Set to a Response to answer the next chat request with it instead of a stream. */
         nextResponse: null,
         /** The n-th chat request (0-based), once the client has sent it. */
@@ -227,6 +242,32 @@ export function mockChatServer({ conversations = [], messages = {}, config = CON
         step(`unlink ${args[0]}`);
         return true;
     });
+    onRpc(
+        "/ai/stream_chat/resume",
+        (request) => {
+            const fields = Object.fromEntries(new URL(request.url).searchParams.entries());
+            const stream = new FakeStream(fields);
+            server.resumes.push(stream);
+            return new Response(stream.body, {
+                status: 200,
+                headers: { "Content-Type": "text/event-stream; charset=utf-8" },
+            });
+        },
+        { pure: true }
+    );
+    onRpc(
+        "/ai/stream_chat/stop",
+        async (request) => {
+            const messageId = Number((await request.formData()).get("message_id"));
+            step(`stop ${messageId}`);
+            server.stops.push(messageId);
+            return new Response(JSON.stringify({ message_id: messageId, stopping: true }), {
+                status: 200,
+                headers: { "Content-Type": "application/json" },
+            });
+        },
+        { pure: true }
+    );
     onRpc(
         "/ai/stream_chat",
         async (request) => {

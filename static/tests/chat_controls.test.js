@@ -3,7 +3,7 @@ import { press, waitFor, waitUntil } from "@odoo/hoot-dom";
 import { contains, mountWithCleanup, patchWithCleanup } from "@web/../tests/web_test_helpers";
 
 import { ChatAction } from "@ai_stream_chat/chat_action/chat_action";
-import { mockChatServer } from "./ai_stream_chat_test_helpers";
+import { mockChatServer, storedMessage } from "./ai_stream_chat_test_helpers";
 
 describe.current.tags("desktop");
 
@@ -23,7 +23,7 @@ async function answer(stream, html, { messageId = 11 } = {}) {
     await waitFor(`.o_ai_stream_chat_message_footer`);
 }
 
-test("stop aborts the stream and marks the answer stopped, keeping what was written", async () => {
+test("stop asks the server, which ends the answer as stopped, keeping what was written", async () => {
     const server = mockChatServer();
     const stream = await mountAndSend(server);
     stream.start();
@@ -31,8 +31,10 @@ test("stop aborts the stream and marks the answer stopped, keeping what was writ
     await waitFor(".o_ai_stream_chat_block:contains(Partial)");
 
     await contains(".o_ai_stream_chat_stop").click();
+    await waitUntil(() => server.stops.length);
+    expect(server.stops).toEqual([11]);
+    stream.finish({ state: "stopped", html: "<p>Partial</p>" });
     await waitFor(".o_ai_stream_chat_badge:contains(Stopped)");
-    await waitUntil(() => stream.cancelled);
     expect(".o_ai_stream_chat_block").toHaveText("Partial");
     expect(".o_ai_stream_chat_stop").toHaveCount(0);
     expect(".o_ai_stream_chat_send").toHaveCount(1);
@@ -41,13 +43,67 @@ test("stop aborts the stream and marks the answer stopped, keeping what was writ
     expect(".o_ai_stream_chat_regenerate").toHaveCount(1);
 });
 
-test("stop before the first token says so", async () => {
+test("stop before the first token waits for the answer's id, then says so", async () => {
     const server = mockChatServer();
-    await mountAndSend(server);
+    const stream = await mountAndSend(server);
     await contains(".o_ai_stream_chat_stop").click();
+    expect(server.stops).toEqual([]);
+    stream.start();
+    await waitUntil(() => server.stops.length);
+    stream.finish({ state: "stopped", html: "" });
     await waitFor(".o_ai_stream_chat_badge:contains(Stopped)");
     expect(".o_ai_stream_chat_message_assistant").toHaveText(/Stopped before the answer started/);
     expect(".o_ai_stream_chat_typing").toHaveCount(0);
+});
+
+test("a dropped connection resumes by itself and the answer continues to its end", async () => {
+    const server = mockChatServer();
+    const stream = await mountAndSend(server);
+    stream.start();
+    stream.send("delta", { content: "One " });
+    stream.render(0, ["<p>One</p>"]);
+    await waitFor(".o_ai_stream_chat_block:contains(One)");
+    stream.drop();
+    await waitFor(".o_ai_stream_chat_reconnecting");
+    const resumed = await server.resume(0);
+    expect(resumed.fields.message_id).toBe("11");
+    resumed.send("sync", {
+        message_id: 11, conversation_id: 1, state: "streaming", content: "One two ",
+        reasoning: "", html: "<p>One two</p>", blocks: ["<p>One two</p>"],
+    });
+    resumed.send("delta", { content: "three" });
+    resumed.render(0, ["<p>One two three</p>"]);
+    resumed.finish({ html: "<p>One two three</p>" });
+    await waitFor(".o_ai_stream_chat_message_footer");
+    expect(".o_ai_stream_chat_block").toHaveText("One two three");
+    expect(".o_ai_stream_chat_reconnecting").toHaveCount(0);
+    expect(".o_ai_stream_chat_error").toHaveCount(0);
+});
+
+test("opening a conversation whose answer is being written follows it live", async () => {
+    const server = mockChatServer({
+        conversations: [{ id: 5, name: "Plans", last_message_at: "2026-01-01 10:00:00" }],
+        messages: {
+            5: [
+                storedMessage({ id: 10, role: "user", content: "Plans?" }),
+                storedMessage({ id: 11, role: "assistant", state: "streaming", content: "So f" }),
+            ],
+        },
+    });
+    await mountWithCleanup(ChatAction, { props: { action: { context: { active_id: 5 } } } });
+    const resumed = await server.resume(0);
+    expect(resumed.fields.message_id).toBe("11");
+    expect(".o_ai_stream_chat_stop").toHaveCount(1);
+    resumed.send("sync", {
+        message_id: 11, conversation_id: 5, state: "streaming", content: "So far",
+        reasoning: "", html: "<p>So far</p>", blocks: ["<p>So far</p>"],
+    });
+    await waitFor(".o_ai_stream_chat_block:contains(So far)");
+    resumed.render(0, ["<p>So far, so good.</p>"]);
+    resumed.finish({ html: "<p>So far, so good.</p>" });
+    await waitFor(".o_ai_stream_chat_message_footer");
+    expect(".o_ai_stream_chat_block").toHaveText("So far, so good.");
+    expect(".o_ai_stream_chat_stop").toHaveCount(0);
 });
 
 test("an error event shows its message and Retry re-sends with retry_of", async () => {
@@ -153,17 +209,15 @@ test("a refusal before streaming shows the server's reason; Retry sends the same
     expect(".o_ai_stream_chat_message").toHaveCount(2);
 });
 
-test("a stream cut before `done` is marked interrupted, with Retry", async () => {
+test("a stream cut before `start` (no answer to resume) is marked interrupted, with Retry", async () => {
     const server = mockChatServer();
     const stream = await mountAndSend(server);
-    stream.start();
-    stream.render(0, ["<p>Half an answ</p>"]);
-    stream.controller.close();
+    stream.drop();
     await waitFor(".o_ai_stream_chat_error");
     expect(".o_ai_stream_chat_error").toHaveText(/connection was lost/);
     expect(".o_ai_stream_chat_badge").toHaveText("Interrupted");
-    expect(".o_ai_stream_chat_block").toHaveText("Half an answ");
     expect(".o_ai_stream_chat_retry").toHaveCount(1);
+    expect(server.resumes).toEqual([]);
 });
 
 test("copy puts the markdown source of an answer in the clipboard", async () => {

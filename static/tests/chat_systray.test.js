@@ -2,6 +2,7 @@ import { describe, expect, test } from "@odoo/hoot";
 import { animationFrame, press, waitFor } from "@odoo/hoot-dom";
 import { contains, mockService, mountWithCleanup } from "@web/../tests/web_test_helpers";
 
+import { ChatAction } from "@ai_stream_chat/chat_action/chat_action";
 import { ChatSystray } from "@ai_stream_chat/chat_systray/chat_systray";
 import { mockChatServer, storedMessage } from "./ai_stream_chat_test_helpers";
 
@@ -80,4 +81,26 @@ test("the switcher opens another conversation; the full page opens on it", async
     await contains(".o_ai_stream_chat_full_page").click();
     expect.verifySteps(['doAction ai_stream_chat.ai_stream_chat_action {"active_id":2}']);
     expect(".o_ai_stream_chat_window").toHaveCount(0);
+});
+
+test("the full page shows the very answer the window is writing, live", async () => {
+    const server = mockChatServer();
+    await mountWithCleanup(ChatSystray);
+    await contains(".o_ai_stream_chat_systray_button").click();
+    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Hi", { confirm: false });
+    await press("Enter");
+    const stream = await server.stream(0);
+    stream.start({ conversationId: 3 });
+    stream.render(0, ["<p>Begun in the window</p>"]);
+    await waitFor(".o_ai_stream_chat_window .o_ai_stream_chat_block:contains(Begun in the window)");
+
+    // One chat for both: the full page opened on this conversation finds it being written.
+    await mountWithCleanup(ChatAction, { props: { action: { context: { active_id: 3 } } } });
+    await waitFor(".o_ai_stream_chat_action .o_ai_stream_chat_block:contains(Begun in the window)");
+    expect(".o_ai_stream_chat_action .o_ai_stream_chat_stop").toHaveCount(1);
+    expect(server.resumes).toEqual([]); // followed by the same stream, not a second one
+    stream.render(0, ["<p>Begun in the window, ended on the page</p>"]);
+    stream.finish({ html: "<p>Begun in the window, ended on the page</p>" });
+    await waitFor(".o_ai_stream_chat_action .o_ai_stream_chat_block:contains(ended on the page)");
+    expect(".o_ai_stream_chat_action .o_ai_stream_chat_stop").toHaveCount(0);
 });

@@ -1,18 +1,24 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 /**
  * The chat's behaviour, shared by the full-page action and the systray window: conversations,
- * messages, sending and streaming answers, stop, retry, edit and resend.
+ * messages, sending, following answers (resumed whenever the connection drops), stop, retry,
+ * edit and resend.
  *
  * The model itself is a plain object; its data is `model.state`, a reactive ChatState that
  * components read through `useState(model.state)`. Keeping the methods off the reactive
  * object matters: a method called through a component's proxy would subscribe that component
  * to everything the method reads, and the stream reads the growing answer on every frame.
  */
-import { onWillDestroy, reactive, toRaw } from "@odoo/owl";
+import { reactive, toRaw } from "@odoo/owl";
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
 import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
-import { SessionExpiredError } from "@ai_stream_chat/services/ai_stream_service";
+import {
+    SessionExpiredError,
+    StreamInterruptedError,
+} from "@ai_stream_chat/services/ai_stream_service";
 import { UploadHttpError } from "@ai_stream_chat/services/ai_upload_service";
 import {
     ChatState,
@@ -29,6 +35,8 @@ import { describeStreamError } from "./stream_errors";
 import { applyStreamEvent } from "./stream_events";
 
 const MODEL = "ai.chat.conversation";
+/** Milliseconds before each new attempt to resume an answer whose connection dropped. */
+export const RECONNECT_DELAYS = [500, 1000, 2000, 4000, 8000, 15000];
 
 export class ChatModel {
     /**
@@ -98,6 +106,11 @@ export class ChatModel {
                 messages: payloads.map(messageFromServer),
                 loadingMessages: false,
             });
+            // Still being written (by another tab, before a reload): follow it live.
+            const answer = state.messages.at(-1);
+            if (answer?.role === "assistant" && answer.state === "streaming" && answer.id) {
+                this._follow(state.messages, answer, conversationId);
+            }
         }
     }
 
@@ -172,9 +185,31 @@ export class ChatModel {
         await this._stream(state.lastAssistant, fields);
     }
 
-    /** Stop the answer being written in the open conversation. */
+    /**
+     * Stop the answer being written in the open conversation, on the server: every tab that
+     * shows it sees it end as `stopped`. Before `start` has given the answer its id, the stop
+     * waits for it.
+     */
     stop() {
-        this._abortThread(this.state.messages);
+        for (const message of this.state.messages) {
+            if (message.role === "assistant" && message.state === "streaming") {
+                message.stopRequested = true;
+                if (message.id) {
+                    this._requestStop(message);
+                }
+            }
+        }
+    }
+
+    /** @param {Object} answer */
+    _requestStop(answer) {
+        this.aiStream.stop(answer.id).catch((error) => {
+            // Still running: Stop can be pressed again.
+            answer.stopRequested = false;
+            if (!describeStreamError(error)) {
+                throw error;
+            }
+        });
     }
 
     /**
@@ -207,13 +242,6 @@ export class ChatModel {
             fields.attachment_ids = answer.request.attachment_ids;
         }
         await this._stream(answer, fields);
-    }
-
-    destroy() {
-        this.events.cancel();
-        for (const controller of [...this.controllers.values(), ...this.uploads.values()]) {
-            controller.abort();
-        }
     }
 
     // -- attachments -----------------------------------------------------------------------
@@ -454,34 +482,116 @@ export class ChatModel {
             finishReason: "",
             llmModel: fields.model || answer.llmModel,
             live: true,
+            stopRequested: false,
             request: fields,
         });
+        try {
+            await this._watch(thread, answer, (options) => this.aiStream.stream(fields, options));
+        } finally {
+            this._release(thread);
+        }
+    }
+
+    /**
+     * Follow an answer already under way on the server (its `sync`, then its events).
+     *
+     * @param {Object[]} thread
+     * @param {Object} answer
+     * @param {number} conversationId
+     */
+    async _follow(thread, answer, conversationId) {
+        this.liveThreads.set(conversationId, thread);
+        answer.live = true;
+        try {
+            await this._watch(thread, answer, (options) => this.aiStream.resume(answer.id, options));
+        } finally {
+            this._release(thread);
+        }
+    }
+
+    /**
+     * Read an answer's events from `open(options)`; when the connection drops, resume it from
+     * the server with growing delays, showing "reconnecting", until its `done`.
+     *
+     * @param {Object[]} thread
+     * @param {Object} answer
+     * @param {(options: Object) => Promise} open the first request (send, or resume)
+     */
+    async _watch(thread, answer, open) {
         const controller = new AbortController();
         this.controllers.set(answer.localId, controller);
+        let attempt = 0;
+        let received = false;
+        let lastEventId = null;
+        const onEvent = (name, data, id) => {
+            received = true;
+            lastEventId = id;
+            this.events.push({ thread, answer, name, data });
+        };
         try {
-            await this.aiStream.stream(fields, {
-                signal: controller.signal,
-                onEvent: (name, data) => this.events.push({ thread, answer, name, data }),
-            });
-            this.events.flush();
-        } catch (error) {
-            this.events.flush();
-            const outcome = describeStreamError(error);
-            if (!outcome) {
-                answer.state = "error";
-                throw error;
+            for (;;) {
+                try {
+                    await open({ signal: controller.signal, onEvent, lastEventId });
+                    this.events.flush();
+                    return;
+                } catch (error) {
+                    this.events.flush();
+                    if (!(error instanceof StreamInterruptedError) || !answer.id || controller.signal.aborted) {
+                        this._failed(answer, error);
+                        return;
+                    }
+                }
+                attempt = received ? 0 : attempt + 1;
+                received = false;
+                answer.reconnecting = true;
+                if (!(await this._wait(RECONNECT_DELAYS[Math.min(attempt, RECONNECT_DELAYS.length - 1)], controller.signal))) {
+                    return;
+                }
+                open = (options) => this.aiStream.resume(answer.id, options);
             }
-            // An `error` event may already have said more precisely what went wrong.
-            Object.assign(answer, outcome, {
-                errorMessage: answer.errorMessage || outcome.errorMessage,
-            });
         } finally {
+            answer.reconnecting = false;
             answer.live = false;
             this.controllers.delete(answer.localId);
-            for (const [id, messages] of this.liveThreads) {
-                if (toRaw(messages) === toRaw(thread)) {
-                    this.liveThreads.delete(id);
-                }
+        }
+    }
+
+    /**
+     * @param {number} delay milliseconds
+     * @param {AbortSignal} signal
+     * @returns {Promise<boolean>} false when aborted meanwhile
+     */
+    _wait(delay, signal) {
+        return new Promise((resolve) => {
+            const timeout = browser.setTimeout(() => resolve(true), delay);
+            signal.addEventListener("abort", () => {
+                browser.clearTimeout(timeout);
+                resolve(false);
+            }, { once: true });
+        });
+    }
+
+    /** An answer this tab stopped following for good: how it ended, in words. */
+    _failed(answer, error) {
+        const outcome = describeStreamError(error);
+        if (!outcome) {
+            answer.state = "error";
+            throw error;
+        }
+        if (outcome.state === "aborted") {
+            return; // this tab stopped watching; the answer goes on on the server
+        }
+        // An `error` event may already have said more precisely what went wrong.
+        Object.assign(answer, outcome, {
+            errorMessage: answer.errorMessage || outcome.errorMessage,
+        });
+    }
+
+    /** @param {Object[]} thread no longer written to by a stream of this tab */
+    _release(thread) {
+        for (const [id, messages] of this.liveThreads) {
+            if (toRaw(messages) === toRaw(thread)) {
+                this.liveThreads.delete(id);
             }
         }
     }
@@ -498,6 +608,9 @@ export class ChatModel {
                 }
             }
             this.liveThreads.set(data.conversation_id, thread);
+            if (answer.stopRequested) {
+                this._requestStop(answer); // Stop was pressed before the answer had an id
+            }
             // A new conversation got its id (and a title): unless the user went elsewhere.
             if (toRaw(this.state.messages) === toRaw(thread)) {
                 this.state.conversationId = data.conversation_id;
@@ -514,16 +627,20 @@ export class ChatModel {
 }
 
 /**
- * A ChatModel living as long as the calling component; its streams are aborted with it.
- *
- * @returns {ChatModel}
+ * The chat of this web client, one for the systray window and the full page: switching from
+ * one to the other mid-answer stays live. Leaving a page never stops an answer (the server
+ * owns it); only Stop does.
  */
+export const chatService = {
+    dependencies: ["orm", "ai_stream_chat.stream", "ai_stream_chat.upload"],
+    start(env, { orm, "ai_stream_chat.stream": aiStream, "ai_stream_chat.upload": aiUpload }) {
+        return new ChatModel({ orm, aiStream, aiUpload });
+    },
+};
+
+registry.category("services").add("ai_stream_chat.chat", chatService);
+
+/** @returns {ChatModel} the web client's chat (see chatService) */
 export function useChatModel() {
-    const model = new ChatModel({
-        orm: useService("orm"),
-        aiStream: useService("ai_stream_chat.stream"),
-        aiUpload: useService("ai_stream_chat.upload"),
-    });
-    onWillDestroy(() => model.destroy());
-    return model;
+    return useService("ai_stream_chat.chat");
 }

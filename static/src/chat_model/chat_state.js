@@ -80,6 +80,8 @@ export function makeMessage(role, values = {}) {
         llmModel: "",
         finishReason: "",
         live: false,
+        reconnecting: false, // the connection dropped: resuming it from the server
+        stopRequested: false,
         request: null,
         attachments: [],
         ...values,

@@ -15,8 +15,9 @@ import {
  */
 export function describeStreamError(error) {
     if (error?.name === "AbortError") {
-        // The user pressed Stop: the server keeps what was written as `stopped`.
-        return { state: "stopped", errorMessage: "", sessionExpired: false };
+        // This tab stopped following (the conversation was deleted, the chat closed): the
+        // answer, owned by the server, is left as it is.
+        return { state: "aborted", errorMessage: "", sessionExpired: false };
     }
     if (error instanceof SessionExpiredError) {
         return {

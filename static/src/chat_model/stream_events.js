@@ -1,6 +1,6 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 /**
- * How each event of `POST /ai/stream_chat` (design, section 2) changes the answer being written.
+ * How each event of an answer's stream (docs/wire-contract.md) changes the answer shown.
  */
 
 /**
@@ -13,6 +13,16 @@ export function applyStreamEvent(answer, name, data) {
         case "start":
             answer.id = data.message_id;
             answer.llmModel = data.model || answer.llmModel;
+            break;
+        case "sync":
+            // A viewer arriving late (resume): everything so far replaces what it had.
+            answer.id = data.message_id;
+            answer.content = data.content || "";
+            answer.reasoning = data.reasoning || "";
+            answer.blocks = data.blocks ? [...data.blocks] : data.html ? [data.html] : [];
+            if (data.state && data.state !== "streaming") {
+                answer.state = data.state;
+            }
             break;
         case "delta":
             answer.content += data.content || "";

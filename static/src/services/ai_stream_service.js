@@ -1,7 +1,8 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 /**
- * Client of `POST /ai/stream_chat` (wire contract: design, section 2): sends the form, reads the
- * `text/event-stream` answer with a reader and hands each event over as it arrives.
+ * Client of the answer routes (docs/wire-contract.md): `POST /ai/stream_chat` asks and streams,
+ * `GET /ai/stream_chat/resume` follows an answer from where it is, `POST /ai/stream_chat/stop`
+ * stops it. Streams are read with a reader, each event handed over as it arrives.
  *
  * Network goes through `browser.fetch` so Hoot's `mockFetch` can stand in for the server.
  */
@@ -10,6 +11,8 @@ import { registry } from "@web/core/registry";
 import { SSEParser } from "./sse_parser";
 
 export const STREAM_ROUTE = "/ai/stream_chat";
+export const RESUME_ROUTE = "/ai/stream_chat/resume";
+export const STOP_ROUTE = "/ai/stream_chat/stop";
 /** Longest server reason kept in a StreamHttpError message. */
 export const MAX_REASON_LENGTH = 300;
 
@@ -113,116 +116,111 @@ function abortError(signal) {
 }
 
 /**
- * Post a chat message and stream the answer.
+ * Request an event stream: resolves with the response once it is known to be one.
  *
- * @param {{message: string, conversation_id?: number, model?: string, retry_of?: number,
- *          attachment_ids?: number[]}} fields form fields; undefined/null ones are not sent
+ * @param {string} url
+ * @param {RequestInit} init
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<Response>}
+ * @throws {SessionExpiredError} no session (redirect to the login page)
+ * @throws {StreamHttpError} refused before streaming (`status`, `message` = server's reason)
+ * @throws {StreamInterruptedError} the server could not be reached
+ */
+async function openStream(url, init, signal) {
+    if (signal?.aborted) {
+        throw abortError(signal);
+    }
+    let response;
+    try {
+        response = await browser.fetch(url, {
+            ...init,
+            headers: { Accept: "text/event-stream" },
+            credentials: "same-origin",
+            redirect: "manual",
+            signal,
+        });
+    } catch (error) {
+        if (signal?.aborted) {
+            throw abortError(signal);
+        }
+        throw error?.name === "AbortError"
+            ? error
+            : new StreamInterruptedError("Could not reach the server.", { cause: error });
+    }
+    if (isSessionExpired(response)) {
+        throw new SessionExpiredError();
+    }
+    if (!response.ok) {
+        let body = "";
+        try {
+            body = await response.text();
+        } catch {
+            if (signal?.aborted) {
+                throw abortError(signal);
+            }
+        }
+        const contentType = response.headers.get("Content-Type") || "";
+        throw new StreamHttpError(response.status, extractReason(body, contentType));
+    }
+    if (!response.body) {
+        throw new StreamInterruptedError("The server sent an empty answer.");
+    }
+    return response;
+}
+
+/**
+ * Read an event stream to its `done` event.
+ *
+ * @param {Response} response
  * @param {Object} [options]
  * @param {(name: string, data: any, id: string) => void} [options.onEvent] called for every
  *      event in order, with its JSON-parsed data and its SSE id (a string, as in EventSource);
  *      an event whose data is not JSON is skipped with a warning
  * @param {AbortSignal} [options.signal] aborting rejects with an AbortError and cancels the read
- * @returns {Promise<{lastEventId: string | null, done: Object | null}>} `done` holds the data
- *      of the `done` event
- * @throws {SessionExpiredError} no session (redirect to the login page)
- * @throws {StreamHttpError} refused before streaming (`status`, `message` = server's reason)
- * @throws {StreamInterruptedError} network failure or end of body before the `done` event
+ * @returns {Promise<{lastEventId: string | null, done: Object}>}
+ * @throws {StreamInterruptedError} network failure or end of body before `done`, with the id
+ *      of the last event read (to resume from)
  */
-export async function streamChat(fields, { onEvent, signal } = {}) {
-    if (signal?.aborted) {
-        throw abortError(signal);
-    }
-    let reader = null;
-    let onAbort = null;
-    const aborted = new Promise((_, reject) => {
-        onAbort = () => {
-            reject(abortError(signal));
-            reader?.cancel().catch(() => {});
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    aborted.catch(() => {}); // only ever awaited through Promise.race
+async function readEvents(response, { onEvent, signal } = {}) {
+    const reader = response.body.getReader();
+    const onAbort = () => reader.cancel().catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
     let lastEventId = null;
     let done = null;
-    let finished = false;
-    /** What a failed network call becomes: our own abort wins over the error it caused. */
-    const failure = (error, message) => {
-        if (signal?.aborted) {
-            return abortError(signal);
+    const decoder = new TextDecoder();
+    const parser = new SSEParser(({ id, event, data }) => {
+        if (done || signal?.aborted) {
+            return;
         }
-        if (error?.name === "AbortError") {
-            return error;
-        }
-        return new StreamInterruptedError(message, { lastEventId, cause: error });
-    };
-
-    try {
-        let response;
+        lastEventId = id;
+        let payload;
         try {
-            response = await Promise.race([
-                browser.fetch(STREAM_ROUTE, {
-                    method: "POST",
-                    body: buildFormData(fields, odoo.csrf_token),
-                    headers: { Accept: "text/event-stream" },
-                    credentials: "same-origin",
-                    redirect: "manual",
-                    signal,
-                }),
-                aborted,
-            ]);
-        } catch (error) {
-            throw failure(error, "Could not reach the server.");
+            payload = JSON.parse(data);
+        } catch {
+            console.warn(`ai_stream_chat: event "${event}" (id ${id}) skipped: data is not JSON`);
+            return;
         }
-        if (isSessionExpired(response)) {
-            throw new SessionExpiredError();
+        if (event === "done") {
+            done = payload;
         }
-        if (!response.ok) {
-            let body = "";
+        onEvent?.(event, payload, id);
+    });
+    try {
+        while (!done) {
+            let chunk;
             try {
-                body = await Promise.race([response.text(), aborted]);
-            } catch {
+                chunk = await reader.read();
+            } catch (error) {
                 if (signal?.aborted) {
                     throw abortError(signal);
                 }
+                throw new StreamInterruptedError("The connection was lost during the answer.", {
+                    lastEventId,
+                    cause: error,
+                });
             }
-            const contentType = response.headers.get("Content-Type") || "";
-            throw new StreamHttpError(response.status, extractReason(body, contentType));
-        }
-        if (!response.body) {
-            throw new StreamInterruptedError("The server sent an empty answer.");
-        }
-
-        reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        const parser = new SSEParser(({ id, event, data }) => {
-            if (finished || signal?.aborted) {
-                return;
-            }
-            lastEventId = id;
-            let payload;
-            try {
-                payload = JSON.parse(data);
-            } catch {
-                console.warn(
-                    `ai_stream_chat: event "${event}" (id ${id}) skipped: data is not JSON`
-                );
-                return;
-            }
-            if (event === "done") {
-                finished = true;
-                done = payload;
-            }
-            onEvent?.(event, payload, id);
-        });
-        while (!finished) {
             if (signal?.aborted) {
                 throw abortError(signal);
-            }
-            let chunk;
-            try {
-                chunk = await Promise.race([reader.read(), aborted]);
-            } catch (error) {
-                throw failure(error, "The connection was lost during the answer.");
             }
             if (chunk.done) {
                 parser.push(decoder.decode());
@@ -231,10 +229,7 @@ export async function streamChat(fields, { onEvent, signal } = {}) {
             }
             parser.push(decoder.decode(chunk.value, { stream: true }));
         }
-        if (!finished && signal?.aborted) {
-            throw abortError(signal);
-        }
-        if (!finished) {
+        if (!done) {
             throw new StreamInterruptedError("The answer stopped before it was complete.", {
                 lastEventId,
             });
@@ -243,13 +238,63 @@ export async function streamChat(fields, { onEvent, signal } = {}) {
     } finally {
         signal?.removeEventListener("abort", onAbort);
         // Release the connection: after `done`, on any error, or when `onEvent` threw.
-        reader?.cancel().catch(() => {});
+        reader.cancel().catch(() => {});
     }
+}
+
+/**
+ * Post a chat message and stream the answer (`start`, then its events to `done`).
+ *
+ * @param {{message: string, conversation_id?: number, model?: string, retry_of?: number,
+ *          attachment_ids?: number[]}} fields form fields; undefined/null ones are not sent
+ * @param {{onEvent?: Function, signal?: AbortSignal}} [options] as for readEvents
+ */
+export async function streamChat(fields, { onEvent, signal } = {}) {
+    const init = { method: "POST", body: buildFormData(fields, odoo.csrf_token) };
+    return readEvents(await openStream(STREAM_ROUTE, init, signal), { onEvent, signal });
+}
+
+/**
+ * Follow an answer from where it is (`sync`, then its events to `done`), wherever the server
+ * generates it.
+ *
+ * @param {number} messageId
+ * @param {{onEvent?: Function, signal?: AbortSignal, lastEventId?: string | null}} [options]
+ */
+export async function resumeAnswer(messageId, { onEvent, signal, lastEventId = null } = {}) {
+    const params = new URLSearchParams({ message_id: String(messageId) });
+    if (lastEventId) {
+        params.set("last_event_id", lastEventId);
+    }
+    const response = await openStream(`${RESUME_ROUTE}?${params}`, { method: "GET" }, signal);
+    return readEvents(response, { onEvent, signal });
+}
+
+/**
+ * Ask the server to stop an answer; its viewers then receive `done` with state `stopped`.
+ *
+ * @param {number} messageId
+ * @returns {Promise<boolean>} false when the answer had ended already
+ */
+export async function stopAnswer(messageId) {
+    const response = await browser.fetch(STOP_ROUTE, {
+        method: "POST",
+        body: buildFormData({ message_id: messageId }, odoo.csrf_token),
+        credentials: "same-origin",
+        redirect: "manual",
+    });
+    if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+        throw new SessionExpiredError();
+    }
+    if (!response.ok) {
+        throw new StreamHttpError(response.status, extractReason(await response.text()));
+    }
+    return Boolean((await response.json()).stopping);
 }
 
 export const aiStreamService = {
     start() {
-        return { stream: streamChat };
+        return { stream: streamChat, resume: resumeAnswer, stop: stopAnswer };
     },
 };
 

@@ -57,6 +57,26 @@ registry.category("web_tour.tours").add("ai_stream_chat_tour", {
     ],
 });
 
+// Driven by tests/test_tour.py, whose fake upstream answers slowly: a reload mid-answer
+// reopens the conversation (it is in the URL) and the answer goes on to its last word.
+registry.category("web_tour.tours").add("ai_stream_chat_reload_tour", {
+    url: "/odoo/ai-chat",
+    steps: () => [
+        ...ask("Count to forty"),
+        { content: "the answer starts", trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block:contains(word1 )` },
+        {
+            content: "reload mid-answer",
+            trigger: `${ANSWER}[data-state=streaming]`,
+            run() {
+                window.location.reload();
+            },
+            expectUnloadPage: true,
+        },
+        { content: "reopened, still being written", trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block` },
+        { content: "to its last word", trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_block:contains(word39 end)` },
+    ],
+});
+
 // Driven by tests/test_tour.py on a contact's form: the gear menu's Ask AI attaches it.
 registry.category("web_tour.tours").add("ai_stream_chat_ask_record_tour", {
     steps: () => [

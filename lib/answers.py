@@ -1,0 +1,336 @@
+"""Answers generated in this process, and the viewers that follow them. No ORM here.
+
+An Answer is the state of one generation in memory: the text so far, the blocks as rendered,
+the end state. Its generation thread writes it (lib/generation.py); viewers (the request that
+asked, a tab that resumed) follow it under its condition, each from where it stands, so any
+number of them can watch one answer and a viewer leaving never stops it.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import sse
+from .render import IncrementalRenderer
+
+PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
+MAX_ANSWER_CHARS = 200_000  # a runaway model must not fill the database: answers are cut here
+
+# Error codes of the generation itself, next to the upstream's (lib/upstream.py).
+DEADLINE, TOO_LONG, DELETED, INTERNAL, CUT = "deadline", "too_long", "deleted", "internal", "cut"
+STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class AnswerJob:
+    """What a generation needs to know, fixed when the question is accepted."""
+    message_id: int
+    conversation_id: int
+    user_message_id: int
+    uid: int  # the user it answers; its final save is in their name
+    llm_model: str
+    deadline: float  # a time.monotonic() value: the answer is cut there
+    max_answer_chars: int  # for the answer and, apart, for its reasoning
+    error_messages: dict = field(repr=False)  # {code: words for a person, in their language}
+    attachments: tuple = ()  # the question's chips, as `start` shows them
+
+
+class Answer:
+    """One answer being generated. Every attribute is read and written under `cond`."""
+
+    def __init__(self, job):
+        self.job = job
+        self.cond = threading.Condition()
+        self.version = 0  # bumped on every change a viewer can see
+        self.content, self.reasoning = [], []  # pieces as they came
+        self.content_chars = self.reasoning_chars = 0
+        self.blocks = []  # rendered blocks, as a browser that saw every render shows them
+        self.usage = None
+        self.finish_reason = None
+        self.error = None  # (code, detail)
+        self.stop_reason = None  # STOPPED or an error code, set by cancel()
+        self.state = "streaming"  # then done, stopped or error
+        self.ended = False  # the generation is over and `final` holds what to save
+        self.final = self.fallback = None
+        self.saved = False  # the end is committed: viewers may say done
+        self.saved_pieces = (0, 0)  # content and reasoning pieces committed as progress
+        self.stream = None  # the upstream, closed by cancel()
+        self.renderer = IncrementalRenderer()
+        self.rendered_version = 0  # version the blocks were last rendered at
+        self.last_render = 0.0
+        self.render_cost = 0.0  # seconds of one tail render, smoothed
+        self.render_total = 0.0  # seconds of all its tail renders
+
+    @property
+    def message_id(self):
+        return self.job.message_id
+
+    # -- written by the generation -------------------------------------------------------
+
+    def apply(self, name, value):
+        """One upstream event; False once the answer must not take more."""
+        with self.cond:
+            if name == "delta":
+                self._add("content", value)
+            elif name == "reasoning":
+                self._add("reasoning", value)
+            elif name == "usage":
+                self.usage = value
+            elif name == "finish":
+                self.finish_reason = value
+            self._changed()
+            return not (self.error or self.stop_reason)
+
+    def _add(self, kind, text):
+        chars = getattr(self, f"{kind}_chars")
+        limit = self.job.max_answer_chars
+        if limit and chars + len(text) > limit:
+            text = text[: max(limit - chars, 0)]
+            self.error = self.error or (TOO_LONG, "")
+        text = text.replace("\x00", "")  # PostgreSQL text cannot hold it, and it means nothing
+        if text:
+            getattr(self, kind).append(text)
+            setattr(self, f"{kind}_chars", chars + len(text))
+            if kind == "content":
+                self.renderer.feed(text)
+
+    def fail(self, code, detail=""):
+        with self.cond:
+            self.error = self.error or (code, detail)
+            self._changed()
+
+    def render(self, clock=time.perf_counter):
+        """Render the open tail if text came since the last render."""
+        with self.cond:
+            if self.rendered_version == self.version or self.ended:
+                return
+            started = clock()
+            self._apply_render(self.renderer.update())
+            spent = clock() - started
+            self.render_total += spent
+            self.render_cost = spent if not self.render_cost else 0.8 * self.render_cost + 0.2 * spent
+            self.last_render = time.monotonic()
+            self.rendered_version = self.version
+
+    def _apply_render(self, change):
+        if change:
+            del self.blocks[change["from_block"]:]
+            self.blocks.extend(change["blocks"])
+            self._changed()
+
+    def end(self, stream_finished):
+        """The generation is over: settle the end state and what to save."""
+        with self.cond:
+            if self.stop_reason == STOPPED:
+                self.state = STOPPED
+            elif self.stop_reason:
+                self.error = self.error or (self.stop_reason, "")
+            elif stream_finished and not self.finish_reason and not self.error:
+                self.error = (CUT, "stream ended without finish_reason")
+            if self.state != STOPPED:
+                self.state = "error" if self.error else "done"
+            html = self.renderer.finish()
+            self._apply_render(self.renderer.update())
+            self.final = {
+                "state": self.state,
+                "content": "".join(self.content),
+                "reasoning": "".join(self.reasoning),
+                "content_html": html,
+                "finish_reason": self.finish_reason or False,
+                "error_message": self.error_text() if self.state == "error" else False,
+                "error_code": self.error[0] if self.state == "error" else False,
+            }
+            if self.usage:
+                self.final["prompt_tokens"] = self.usage["prompt_tokens"]
+                self.final["completion_tokens"] = self.usage["completion_tokens"]
+            # What is saved when `final` cannot be (a value the database refuses).
+            self.fallback = {"state": "error", "error_message": self.job.error_messages[INTERNAL]}
+            self.ended = True
+            self._changed()
+
+    def error_text(self):
+        messages = self.job.error_messages
+        return messages.get(self.error[0]) or messages[INTERNAL]
+
+    # -- written by others ---------------------------------------------------------------
+
+    def cancel(self, reason):
+        """Stop the generation (from any thread): STOPPED, or an error code."""
+        with self.cond:
+            if self.ended or self.stop_reason:
+                return
+            self.stop_reason = reason
+            stream = self.stream
+            self._changed()
+        if stream is not None:
+            stream.close()  # the generation's read returns at once
+
+    def mark_saved(self):
+        with self.cond:
+            self.saved = True
+            self._changed()
+
+    def progress(self):
+        """(new content, new reasoning, pieces counts) not yet committed as progress."""
+        with self.cond:
+            done_c, done_r = self.saved_pieces
+            counts = (len(self.content), len(self.reasoning))
+            return "".join(self.content[done_c:]), "".join(self.reasoning[done_r:]), counts
+
+    def _changed(self):
+        self.version += 1
+        self.cond.notify_all()
+
+
+class _View:
+    """What one viewer has been sent of an answer."""
+
+    def __init__(self):
+        self.version = -1
+        self.content = self.reasoning = 0  # pieces sent
+        self.blocks = 0  # blocks sent
+        self.last_block = None  # the html of the last block sent (the tail may change)
+        self.usage = False
+
+    def catch_up(self, answer):
+        self.version = answer.version
+        self.content, self.reasoning = len(answer.content), len(answer.reasoning)
+        self.blocks = len(answer.blocks)
+        self.last_block = answer.blocks[-1] if answer.blocks else None
+        self.usage = answer.usage is not None
+
+    def take(self, answer, encoder):
+        """SSE bytes for what changed since the last call, and whether it was the end."""
+        out = []
+        if len(answer.reasoning) > self.reasoning:
+            out.append(encoder.encode("reasoning", {"content": "".join(answer.reasoning[self.reasoning:])}))
+        if len(answer.content) > self.content:
+            out.append(encoder.encode("delta", {"content": "".join(answer.content[self.content:])}))
+        start = self.blocks
+        if start and answer.blocks[start - 1:start] != [self.last_block]:
+            start -= 1  # the tail this viewer has was rendered again
+        if start < len(answer.blocks):
+            out.append(encoder.encode("render", {"from_block": start, "blocks": answer.blocks[start:]}))
+        if answer.usage is not None and not self.usage:
+            out.append(encoder.encode("usage", answer.usage))
+        self.catch_up(answer)
+        if not answer.saved:
+            return b"".join(out), False
+        if answer.state == "error":
+            out.append(encoder.encode("error", {"code": answer.error[0], "message": answer.error_text()}))
+        out.append(encoder.encode("done", {
+            "message_id": answer.message_id, "state": answer.state, "html": "".join(answer.blocks),
+        }))
+        return b"".join(out), True
+
+
+def sync_data(answer):
+    """The `sync` event's data: everything so far, for a viewer who arrives late."""
+    return {
+        "message_id": answer.message_id,
+        "conversation_id": answer.job.conversation_id,
+        "state": answer.state if answer.saved else "streaming",
+        "content": "".join(answer.content),
+        "reasoning": "".join(answer.reasoning),
+        "html": "".join(answer.blocks),
+    }
+
+
+def follow(answer, encoder, sync=False, ends_at=None, clock=time.monotonic, ping=None):
+    """SSE bytes for one viewer, from now to the answer's end (or `ends_at`, a clock value,
+    when the server would kill a longer request: the client then resumes).
+
+    sync: start with a `sync` event holding everything so far; else the viewer is the one
+    that asked and has seen nothing.
+    """
+    ping = ping or PING_INTERVAL
+    view = _View()
+    if sync:
+        with answer.cond:
+            view.catch_up(answer)
+            data = sync_data(answer)
+        yield encoder.encode("sync", data)
+    last_write = clock()
+    while True:
+        with answer.cond:
+            timeout = min(last_write + ping, ends_at or float("inf")) - clock()
+            answer.cond.wait_for(lambda: answer.version != view.version or answer.saved,
+                                 timeout=max(timeout, 0))
+            ready = answer.version != view.version or answer.saved
+            out, finished = view.take(answer, encoder) if ready else (b"", False)
+        now = clock()
+        if out:
+            yield out
+            last_write = now
+        elif now - last_write >= ping:
+            yield sse.PING
+            last_write = now
+        if finished or (ends_at is not None and now >= ends_at):
+            return
+
+
+STORED_POLL = 1.0  # seconds between reads of an answer generated in another process
+
+
+def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, ping=None,
+                  poll=STORED_POLL):
+    """SSE bytes for a viewer of an answer generated in another process (or already ended):
+    `sync`, then what the database shows of it, to its end.
+
+    read(content_from, reasoning_from) -> the stored answer with its text from those offsets
+    (ai.chat.message._answer_snapshot), or None once it is gone; changed: a threading.Event
+    set when the owner saved more (NOTIFY), read again at least every `poll` seconds anyway.
+    """
+    ping = ping or PING_INTERVAL
+    snapshot = read(0, 0)
+    if snapshot is None:
+        return
+    renderer = IncrementalRenderer()
+    renderer.feed(snapshot["content"])
+    blocks = (renderer.update() or {"blocks": []})["blocks"]
+    offsets = [len(snapshot["content"]), len(snapshot["reasoning"])]
+    ended = snapshot["state"] != "streaming"
+    yield encoder.encode("sync", {
+        **{key: snapshot[key] for key in ("message_id", "conversation_id", "state", "content", "reasoning")},
+        "html": snapshot["html"] if ended else "".join(blocks),
+        "blocks": [snapshot["html"]] if ended else blocks,
+    })
+    last_write = clock()
+    while not ended:
+        changed.wait(max(min(poll, min(last_write + ping, ends_at or float("inf")) - clock()), 0))
+        changed.clear()
+        snapshot = read(*offsets)
+        if snapshot is None:
+            return
+        ended = snapshot["state"] != "streaming"
+        out = _stored_events(snapshot, offsets, renderer, encoder, ended)
+        now = clock()
+        if out:
+            yield out
+            last_write = now
+        elif now - last_write >= ping:
+            yield sse.PING
+            last_write = now
+        if ends_at is not None and now >= ends_at:
+            return
+    if snapshot["state"] == "error":
+        yield encoder.encode("error", {"code": snapshot["error_code"], "message": snapshot["error_message"]})
+    yield encoder.encode("done", {"message_id": snapshot["message_id"], "state": snapshot["state"],
+                                  "html": snapshot["html"]})
+
+
+def _stored_events(snapshot, offsets, renderer, encoder, ended):
+    """reasoning, delta and render events for the text a snapshot adds; offsets move on."""
+    out = []
+    if snapshot["reasoning"]:
+        out.append(encoder.encode("reasoning", {"content": snapshot["reasoning"]}))
+        offsets[1] += len(snapshot["reasoning"])
+    if snapshot["content"]:
+        out.append(encoder.encode("delta", {"content": snapshot["content"]}))
+        offsets[0] += len(snapshot["content"])
+        renderer.feed(snapshot["content"])
+    if ended:
+        renderer.finish()
+    change = renderer.update()
+    if change:
+        out.append(encoder.encode("render", change))
+    return b"".join(out)

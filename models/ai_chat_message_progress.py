@@ -1,0 +1,305 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Answers while they stream, in the database: progress, leases, stop requests, the sweep.
+
+Progress lives in an UNLOGGED table beside ai_chat_message, one row per streaming answer: the
+text so far (appended about once a second), the generating process (`owner`) and its lease.
+Unlogged means no WAL: a growing answer costs the write-ahead log nothing until its final
+state is written once into ai_chat_message. PostgreSQL empties such a table after a crash of
+its own; the sweep then closes the answers that had a row there.
+"""
+import logging
+import time
+from contextlib import contextmanager
+
+from werkzeug.exceptions import NotFound
+
+import odoo
+from odoo import SUPERUSER_ID, api, models
+from odoo.modules.registry import Registry
+from odoo.sql_db import connection_info_for
+from odoo.tools import SQL, config
+
+from ..lib import pg_listener, sse
+from ..lib.answers import Answer, follow, follow_stored
+from ..lib.hub import hub_for
+
+_logger = logging.getLogger(__name__)
+
+CHANNEL = "ai_stream_chat"
+ORPHAN_SECONDS = 60  # a streaming row with no progress row at all (lost in a database crash)
+_NOW = "(now() AT TIME ZONE 'UTC')"  # the database clock, as Odoo stores datetimes
+# A viewer's request ends this long before Odoo would kill it (threaded, prefork); the client
+# then resumes. The gevent worker has no such limit.
+TIME_LIMIT_MARGIN = 5
+
+
+class AiChatMessage(models.Model):
+    _inherit = "ai.chat.message"
+
+    def init(self):
+        super().init()
+        self.env.cr.execute(SQL(f"""
+            CREATE UNLOGGED TABLE IF NOT EXISTS ai_chat_answer_progress (
+                message_id integer PRIMARY KEY REFERENCES ai_chat_message(id) ON DELETE CASCADE,
+                owner varchar NOT NULL,
+                content text NOT NULL DEFAULT '',
+                reasoning text NOT NULL DEFAULT '',
+                lease_until timestamp NOT NULL DEFAULT {_NOW},
+                stop_requested boolean NOT NULL DEFAULT false
+            )
+        """))
+
+    # -- the hub of this process -----------------------------------------------------------
+
+    @api.model
+    def _answer_hub(self):
+        dbname = self.env.cr.dbname
+        lease = self.env["ai.chat.conversation"]._get_chat_settings().answer_lease_seconds
+        return hub_for(dbname, lambda: AnswerStore(dbname, max(lease, 3)))
+
+    @api.model
+    def _answer_viewer_ends_at(self):
+        limit = config.get("limit_time_real") or 0
+        if odoo.evented or limit <= 0:
+            return None
+        return time.monotonic() + max(limit - TIME_LIMIT_MARGIN, 1)
+
+    def _answer_stream(self, job, chat_stream):
+        """The SSE body for the user who asked: `start`, then the answer as it is generated.
+        The generation starts when the body is first pulled (the rows are committed by then)
+        and runs to its end whether or not anyone reads on."""
+        self.ensure_one()
+        hub = self._answer_hub()
+        self._answer_open(hub.owner)
+        answer, ends_at = Answer(job), self._answer_viewer_ends_at()
+
+        def body():
+            encoder = sse.EventEncoder()
+            try:
+                yield encoder.encode("start", {
+                    "conversation_id": job.conversation_id, "message_id": job.message_id,
+                    "user_message_id": job.user_message_id, "model": job.llm_model,
+                    "attachments": list(job.attachments),
+                })
+            finally:  # also when the client is already gone
+                hub.start(answer, chat_stream)
+            yield from follow(answer, encoder, ends_at=ends_at)
+
+        return body()
+
+    @api.model
+    def _answer_for_viewer(self, message_id):
+        """The user's own answer with this id (administrators included), or NotFound."""
+        try:
+            message_id = int(message_id)
+        except (TypeError, ValueError):
+            message_id = 0
+        answer = self.search([("id", "=", message_id), ("user_id", "=", self.env.uid),
+                              ("role", "=", "assistant")]) if message_id > 0 else self.browse()
+        if not answer:
+            raise NotFound(self.env._("Answer not found."))
+        return answer
+
+    def _answer_follow(self, last_event_id=0):
+        """The SSE body for a viewer who arrives late: `sync`, then live events."""
+        self.ensure_one()
+        encoder = sse.EventEncoder(last_id=last_event_id)
+        hub, ends_at = self._answer_hub(), self._answer_viewer_ends_at()
+        local = hub.get(self.id)
+        if local is not None:
+            return follow(local, encoder, sync=True, ends_at=ends_at)
+        dbname, uid, message_id = self.env.cr.dbname, self.env.uid, self.id
+
+        def read(content_from, reasoning_from):
+            with Registry(dbname).cursor() as cr:
+                message = api.Environment(cr, uid, {})["ai.chat.message"].browse(message_id)
+                return message._answer_snapshot(content_from, reasoning_from)
+
+        def body():
+            changed = hub.watch(message_id)
+            try:
+                yield from follow_stored(read, changed, encoder, ends_at=ends_at)
+            finally:
+                hub.unwatch(message_id, changed)
+
+        return body()
+
+    def _answer_stop(self):
+        """Stop this answer wherever it is generated; False when it had ended already."""
+        self.ensure_one()
+        return self._answer_hub().cancel(self.id) or self._answer_request_stop()
+
+    @api.model
+    def _answers_running(self, uid):
+        """How many answers of this user are being generated now (a live lease)."""
+        self.env.cr.execute(SQL(f"""
+            SELECT count(*) FROM ai_chat_message m
+              JOIN ai_chat_answer_progress p ON p.message_id = m.id
+             WHERE m.user_id = %s AND m.state = 'streaming' AND p.lease_until > {_NOW}
+        """, uid))
+        return self.env.cr.fetchone()[0]
+
+    def _answer_open(self, owner):
+        """Record that this new answer streams from `owner` (in the request's transaction)."""
+        self.env.cr.execute(SQL(
+            f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until) "
+            f"VALUES (%s, %s, {_NOW} + make_interval(secs => %s))",
+            self.id, owner, self._answer_hub().lease,
+        ))
+
+    # -- written by the hub, for all its answers at once -----------------------------------
+
+    @api.model
+    def _answers_save(self, owner, lease, progress, finals):
+        """progress: [(message_id, new content, new reasoning)], appended and leases renewed;
+        finals: [(uid, message_id, values, fallback)] written through the ORM (sanitized,
+        constrained) unless a sweep closed the row first. Returns (ids asked to stop, ids
+        this owner lost: deleted or swept)."""
+        stops, lost = [], []
+        if progress:
+            rows = self.env.cr.execute_values(f"""
+                UPDATE ai_chat_answer_progress p
+                   SET content = p.content || v.content, reasoning = p.reasoning || v.reasoning,
+                       lease_until = {_NOW} + make_interval(secs => v.lease::float8)
+                  FROM (VALUES %s) AS v(message_id, content, reasoning, owner, lease)
+                 WHERE p.message_id = v.message_id AND p.owner = v.owner
+             RETURNING p.message_id, p.stop_requested
+            """, [(mid, content, reasoning, owner, lease) for mid, content, reasoning in progress],
+                page_size=max(len(progress), 1), fetch=True)
+            kept = {mid for mid, _stop in rows}
+            stops = [mid for mid, stop in rows if stop]
+            lost = [mid for mid, _content, _reasoning in progress if mid not in kept]
+            self._answers_notify("progress", kept)
+        if finals:
+            self._answers_finish(owner, finals)
+        return stops, lost
+
+    @api.model
+    def _answers_finish(self, owner, finals):
+        ids = [mid for _uid, mid, _values, _fallback in finals]
+        self.env.cr.execute(SQL(
+            "SELECT id FROM ai_chat_message WHERE id = ANY(%s) AND state = 'streaming' FOR UPDATE", ids,
+        ))
+        open_ids = {mid for mid, in self.env.cr.fetchall()}
+        for uid, mid, values, fallback in finals:
+            if mid not in open_ids:
+                continue
+            # sudo: ai.chat.message - users cannot write chat rows; this is their own answer,
+            # admitted by the stream route
+            message = self.with_user(uid).sudo().browse(mid)
+            try:
+                with self.env.cr.savepoint():
+                    message.write(values)
+            except Exception:  # a row no write can pass must still end
+                _logger.exception("Could not save the end of message %s", mid)
+                message.write(fallback)
+        self.env.cr.execute(SQL(
+            "DELETE FROM ai_chat_answer_progress WHERE message_id = ANY(%s) AND owner = %s", ids, owner,
+        ))
+        self._answers_notify("end", ids)
+
+    @api.model
+    def _answers_sweep(self):
+        """Close the answers whose process died (lease run out): `interrupted`, with the text
+        saved so far. Any live process may run it; the row lock makes it safe with an owner."""
+        self.env.cr.execute(SQL(f"""
+            WITH expired AS (
+                DELETE FROM ai_chat_answer_progress
+                 WHERE lease_until < {_NOW}
+             RETURNING message_id, content, reasoning
+            )
+            UPDATE ai_chat_message m
+               SET state = 'interrupted', content = e.content, reasoning = e.reasoning,
+                   write_date = {_NOW}
+              FROM expired e
+             WHERE m.id = e.message_id AND m.state = 'streaming'
+         RETURNING m.id
+        """))
+        ids = [mid for mid, in self.env.cr.fetchall()]
+        self.env.cr.execute(SQL(f"""
+            UPDATE ai_chat_message m SET state = 'interrupted', write_date = {_NOW}
+             WHERE m.state = 'streaming' AND m.create_date < {_NOW} - interval '{ORPHAN_SECONDS} seconds'
+               AND NOT EXISTS (SELECT 1 FROM ai_chat_answer_progress p WHERE p.message_id = m.id)
+         RETURNING m.id
+        """))
+        ids += [mid for mid, in self.env.cr.fetchall()]
+        self._answers_notify("end", ids)
+        return ids
+
+    @api.model
+    def _answers_notify(self, kind, ids):
+        # Delivered at commit, dropped on rollback: viewers are woken only for saved text.
+        for payload in pg_listener.payloads(kind, sorted(ids)):
+            self.env.cr.execute(SQL("SELECT pg_notify(%s, %s)", CHANNEL, payload))
+
+    # -- read and asked by viewers -----------------------------------------------------------
+
+    def _answer_snapshot(self, content_from=0, reasoning_from=0):
+        """The answer as stored now, text from the given offsets on: a dict, for a viewer in
+        another process than the one generating it."""
+        self.ensure_one()
+        self.env.cr.execute(SQL("""
+            SELECT m.state, m.conversation_id,
+                   substr(COALESCE(p.content, m.content, ''), %(c)s + 1),
+                   substr(COALESCE(p.reasoning, m.reasoning, ''), %(r)s + 1),
+                   m.content_html, m.error_message, m.error_code
+              FROM ai_chat_message m LEFT JOIN ai_chat_answer_progress p ON p.message_id = m.id
+             WHERE m.id = %(id)s
+        """, c=content_from, r=reasoning_from, id=self.id))
+        row = self.env.cr.fetchone()
+        if row is None:
+            return None
+        state, conversation_id, content, reasoning, html, error, code = row
+        return {"message_id": self.id, "conversation_id": conversation_id, "state": state,
+                "content": content, "reasoning": reasoning, "html": html or "",
+                "error_message": error or "", "error_code": code or "internal"}
+
+    def _answer_request_stop(self):
+        """Ask the owner of this streaming answer to stop it; an owner that is gone (its lease
+        ran out) cannot, so the answer is closed here. True when it was still streaming."""
+        self.ensure_one()
+        self.env.cr.execute(SQL(f"""
+            UPDATE ai_chat_answer_progress SET stop_requested = true
+             WHERE message_id = %s RETURNING lease_until > {_NOW}
+        """, self.id))
+        row = self.env.cr.fetchone()
+        if row and row[0]:
+            self._answers_notify("stop", [self.id])
+            return True
+        snapshot = self._answer_snapshot()
+        if not snapshot or snapshot["state"] != "streaming":
+            return False
+        self.env.cr.execute(SQL("DELETE FROM ai_chat_answer_progress WHERE message_id = %s", self.id))
+        # sudo: ai.chat.message - the user's own answer, whose process is gone
+        self.sudo().write({"state": "stopped", "content": snapshot["content"],
+                           "reasoning": snapshot["reasoning"]})
+        self._answers_notify("end", [self.id])
+        return True
+
+
+class AnswerStore:
+    """The hub's database, for one database name: every call in its own short transaction,
+    on one connection at a time."""
+
+    def __init__(self, dbname, lease_seconds):
+        self.dbname = dbname
+        self.lease_seconds = lease_seconds
+
+    @contextmanager
+    def _messages(self):
+        with Registry(self.dbname).cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})["ai.chat.message"]
+
+    def save(self, owner, progress, finals):
+        with self._messages() as Message:
+            return Message._answers_save(owner, self.lease_seconds, progress, finals)
+
+    def sweep(self):
+        with self._messages() as Message:
+            return Message._answers_sweep()
+
+    def listen(self, on_notify, on_reconnect):
+        params = connection_info_for(self.dbname)[1]
+        listener = pg_listener.Listener(pg_listener.connect_to(params), CHANNEL, on_notify, on_reconnect)
+        listener.start()
+        return listener

@@ -1,0 +1,167 @@
+"""Production mode: Odoo with prefork workers and the gevent worker, as separate processes.
+
+Answers are generated in the gevent worker; viewers and stops reach other processes, which
+learn from PostgreSQL (stored progress, NOTIFY). Nothing here runs in the test's transaction.
+"""
+import os
+import signal
+import threading
+import time
+
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+from .common import parse_sse
+from .fake_llm import FakeLLM, Reply
+from .prefork import PreforkOdoo, open_stream
+from .test_server_owned import viewer_text
+
+LOGIN = "prod_chat_user"
+LEASE = 3  # seconds: a killed process's answers are closed within about this and a sweep
+
+
+class Viewer(threading.Thread):
+    """Reads one SSE stream's lines in the background, each event with the time it arrived."""
+
+    def __init__(self, lines):
+        super().__init__(daemon=True)
+        self.lines = lines
+        self.events = []  # (seconds, id, event, data)
+        self.first = threading.Event()
+
+    def run(self):
+        for event_id, event, data in parse_sse(self.lines):
+            if event != ":":
+                self.events.append((time.monotonic(), event_id, event, data))
+                self.first.set()
+
+    def text(self):
+        return viewer_text([(i, e, d) for _t, i, e, d in self.events])
+
+    def done(self):
+        return next((d for _t, _i, e, d in self.events if e == "done"), None)
+
+
+@tagged("post_install", "-at_install")
+class TestProduction(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeLLM().start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.server = PreforkOdoo(get_db_name()).start()
+        cls.addClassCleanup(cls.server.stop)
+        admin = cls.server.session("admin", "admin")
+        for key, value in {"api_url": cls.fake.url, "model": "fake-model", "max_streams": "20",
+                           "answer_lease_seconds": str(LEASE)}.items():
+            cls.server.call(admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value)
+        if not cls.server.call(admin, "res.users", "search", [("login", "=", LOGIN)]):
+            group = cls.server.call(admin, "ir.model.data", "check_object_reference", "base", "group_user")[1]
+            cls.server.call(admin, "res.users", "create", {
+                "name": "Production Tester", "login": LOGIN, "password": LOGIN, "groups_id": [(6, 0, [group])],
+            })
+        cls.addClassCleanup(cls.reset_params, admin)
+        cls.user = cls.server.session(LOGIN, LOGIN)
+
+    @classmethod
+    def reset_params(cls, admin):
+        for key in ("api_url", "model", "max_streams", "answer_lease_seconds"):
+            cls.server.call(admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", "")
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+        self.addCleanup(self.fake.release)
+
+    def ask(self, reply, message="Tell me"):
+        """Ask through the gevent port: the asker's Viewer, once `start` is in."""
+        self.fake.script(reply)
+        status, lines = open_stream(self.user, "POST", self.server.gevent + "/ai/stream_chat",
+                                    {"message": message, "csrf_token": self.user.csrf})
+        self.assertEqual(status, 200)
+        viewer = Viewer(lines)
+        viewer.start()
+        self.assertTrue(viewer.first.wait(20))
+        return viewer, viewer.events[0][3]
+
+    def resume(self, message_id):
+        """Follow an answer through a prefork worker (another process than its owner)."""
+        status, lines = open_stream(self.user, "GET", self.server.http + "/ai/stream_chat/resume",
+                                    {"message_id": message_id})
+        self.assertEqual(status, 200)
+        viewer = Viewer(lines)
+        viewer.start()
+        return viewer
+
+    def stored(self, message_id, conversation_id):
+        messages = self.server.call(self.user, "ai.chat.conversation", "chat_messages", [conversation_id])
+        return next(m for m in messages if m["id"] == message_id)
+
+    def wait_until(self, predicate, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def test_an_answer_streams_through_the_gevent_port(self):
+        viewer, start = self.ask(Reply(chunks=["Hello", " from", " gevent"]))
+        viewer.join(30)
+        self.assertEqual(viewer.done()["state"], "done")
+        self.assertEqual(viewer.text(), "Hello from gevent")
+        stored = self.stored(start["message_id"], start["conversation_id"])
+        self.assertEqual((stored["state"], stored["content"]), ("done", "Hello from gevent"))
+
+    def test_a_worker_follows_the_answer_live_and_ends_with_it(self):
+        chunks = [f"w{i} " for i in range(60)]
+        asker, start = self.ask(Reply(chunks=chunks, delay=0.05))
+        follower = self.resume(start["message_id"])
+        asker.join(30)
+        follower.join(30)
+        full = "".join(chunks)
+        self.assertEqual((asker.text(), follower.text()), (full, full))
+        self.assertGreater(len([e for e in follower.events if e[2] == "delta"]), 1, "not live")
+        self.assertEqual(follower.done()["state"], "done")
+        self.assertEqual(follower.done()["html"], self.stored(start["message_id"], start["conversation_id"])["html"])
+        # How far behind the worker's viewer is: when it reached each length the asker had.
+        reached, lags, text = [], [], ""
+        for seconds, _id, event, data in asker.events:
+            if event == "delta":
+                text += data["content"]
+                reached.append((len(text), seconds))
+        followed = ""
+        for seconds, _id, event, data in follower.events:
+            if event in ("sync", "delta"):
+                followed = data["content"] if event == "sync" else followed + data["content"]
+                lags += [seconds - at for length, at in reached if length == len(followed)]
+        self.assertLess(max(lags), 2.0, f"a viewer in another process lagged {max(lags):.2f} s")
+
+    def test_a_stop_from_another_process_ends_the_answer_within_a_second(self):
+        asker, start = self.ask(Reply(chunks=[f"w{i} " for i in range(400)], delay=0.02))
+        time.sleep(0.3)
+        began = time.monotonic()
+        response = self.user.post(self.server.http + "/ai/stream_chat/stop", timeout=30,
+                                  data={"message_id": start["message_id"], "csrf_token": self.user.csrf})
+        self.assertEqual(response.json(), {"message_id": start["message_id"], "stopping": True})
+        self.assertTrue(self.wait_until(asker.done, 5))
+        self.assertLess(asker.events[-1][0] - began, 1.0)
+        self.assertEqual(asker.done()["state"], "stopped")
+        asker.join(10)
+        stored = self.stored(start["message_id"], start["conversation_id"])
+        self.assertEqual((stored["state"], stored["content"]), ("stopped", asker.text()))
+
+    def test_a_killed_process_leaves_the_answer_interrupted_and_the_viewer_told(self):
+        chunks = [f"w{i} " for i in range(1000)]
+        asker, start = self.ask(Reply(chunks=chunks, delay=0.02))
+        follower = self.resume(start["message_id"])
+        self.assertTrue(follower.first.wait(10))
+        time.sleep(1.5)  # some progress saved
+        pid = self.server.gevent_pid()
+        os.kill(pid, signal.SIGKILL)
+        self.assertTrue(self.wait_until(follower.done, 4 * LEASE + 5), "the viewer was never told")
+        self.assertEqual(follower.done()["state"], "interrupted")
+        stored = self.stored(start["message_id"], start["conversation_id"])
+        self.assertEqual(stored["state"], "interrupted")
+        self.assertTrue(stored["content"] and "".join(chunks).startswith(stored["content"]))
+        self.assertEqual(follower.text(), stored["content"])
