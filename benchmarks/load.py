@@ -436,7 +436,8 @@ class OdooServer:
         self.gevent_base = f"http://127.0.0.1:{args.gevent_port}"
         cmd = [sys.executable, args.odoo_bin, "-c", args.conf, "-d", args.db, "--db-filter", f"^{args.db}$",
                "--http-port", str(args.http_port), "--gevent-port", str(args.gevent_port),
-               "--workers", "2", "--max-cron-threads", "0", "--logfile", str(self.log)]
+               "--workers", "2", "--max-cron-threads", "0", "--logfile", str(self.log),
+               "--log-handler", "odoo.addons.ai_stream_chat.lib.hub:DEBUG"]
         self.proc = children.start(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_http(self.base + "/web/login", self.proc)
         wait_http(self.gevent_base + "/web/login", self.proc)
@@ -645,7 +646,15 @@ def log_summary(text):
         tracebacks += "Traceback (most recent call last)" in record
         if "The Connection Pool Is Full" in record:
             pool_errors[kind] += 1
-    return {"pool_errors": pool_errors, "levels": levels, "messages": messages, "tracebacks": tracebacks}
+    renders = [(float(ms), float(seconds)) for ms, seconds in RENDER_STATS.findall(text)]
+    total = sum(seconds for _ms, seconds in renders)
+    render_ms = sum(ms * seconds for ms, seconds in renders) / total if total else None
+    return {"pool_errors": pool_errors, "levels": levels, "messages": messages, "tracebacks": tracebacks,
+            "render_ms": render_ms}
+
+
+# The hub's DEBUG line: tail-render CPU per stream-second over its last interval.
+RENDER_STATS = re.compile(r"tail renders used ([0-9.]+) ms of CPU per stream-second over ([0-9.]+) stream-seconds")
 
 
 def odoo_phase(server, db, n, sessions, logins, args):
@@ -750,10 +759,10 @@ def print_tables(rows, args):
     odoo_rows = [r for r in rows if "log" in r]
     if odoo_rows:
         print("\n### Odoo log during each addon phase\n")
-        print("| target | N | records with a PoolError, by message | ERROR / WARNING records | tracebacks "
-              "| most frequent records "
+        print("| target | N | tail-render CPU per stream-second | records with a PoolError, by message "
+              "| ERROR / WARNING records | tracebacks | most frequent records "
               "| the gevent process's connections by state (share of samples) |")
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for r in odoo_rows:
             log = r["log"]
             top = "<br>".join(f"{count}× {message}".replace("|", "\\|")
@@ -763,7 +772,8 @@ def print_tables(rows, args):
                                for state, count in r["states"].most_common(4)) if samples else "—"
             pool = "<br>".join(f"{count}× {kind}".replace("|", "\\|")
                                for kind, count in log["pool_errors"].most_common()) or "0"
-            print(f"| {r['target']} | {r['n']} | {pool} | {log['levels']['ERROR']} / "
+            render = "—" if log["render_ms"] is None else f"{log['render_ms']:.2f} ms"
+            print(f"| {r['target']} | {r['n']} | {render} | {pool} | {log['levels']['ERROR']} / "
                   f"{log['levels']['WARNING']} | {log['tracebacks']} | {top} | {states} |")
 
 

@@ -26,7 +26,7 @@ RETAIN = 30.0  # seconds an ended answer stays in memory for viewers who resume 
 RESERVATION_SECONDS = 30.0  # an admitted question whose stream never started stops counting
 RENDER_INTERVAL = 0.08  # seconds between tail renders of one answer, at least
 RENDER_SHARE = 0.25  # of a core for all tail renders together: intervals lengthen past it
-STATS_INTERVAL = 30.0  # seconds between two DEBUG lines on rendering CPU
+STATS_INTERVAL = 10.0  # seconds between two DEBUG lines on rendering CPU
 
 _hubs = {}
 _hubs_lock = threading.Lock()
@@ -59,6 +59,7 @@ class Hub:
         self.lease = float(getattr(store, "lease_seconds", DEFAULT_LEASE))
         self.stream_seconds = 0.0  # seconds of generation, summed over answers
         self.render_seconds = 0.0  # CPU seconds of tail renders of answers no longer here
+        self._logged = (0.0, 0.0)  # (render seconds, stream seconds) at the last stats line
 
     # -- admission and start ---------------------------------------------------------------
 
@@ -240,13 +241,16 @@ class Hub:
         return True
 
     def _log_stats(self):
+        """At DEBUG: tail-render CPU per second of generation, over the last interval."""
         with self.lock:
             rendered = self.render_seconds + sum(a.render_total for a in self.answers.values())
             running = self._running()
-        if self.stream_seconds:
-            _logger.debug("%s answers running; tail renders: %.2f ms of CPU per stream-second "
-                          "(%.0f stream-seconds so far)", running,
-                          1000 * rendered / self.stream_seconds, self.stream_seconds)
+        seconds = self.stream_seconds - self._logged[1]
+        if seconds > 0:
+            _logger.debug("%s answers running; tail renders used %.2f ms of CPU per stream-second "
+                          "over %.0f stream-seconds", running,
+                          1000 * (rendered - self._logged[0]) / seconds, seconds)
+        self._logged = (rendered, self.stream_seconds)
 
     def _sweep(self):
         try:
