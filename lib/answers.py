@@ -232,7 +232,32 @@ def sync_data(answer):
         "content": "".join(answer.content),
         "reasoning": "".join(answer.reasoning),
         "html": "".join(answer.blocks),
+        "blocks": list(answer.blocks),  # what later `render` events' from_block count from
     }
+
+
+class _Pacer:
+    """When a viewer writes: what it has, else a ping once `ping` seconds passed silent; and
+    whether its request must end (`ends_at`, a clock value)."""
+
+    def __init__(self, clock, ping, ends_at):
+        self.clock, self.ping, self.ends_at = clock, ping or PING_INTERVAL, ends_at
+        self.last_write = clock()
+
+    def wait_limit(self):
+        """Seconds the viewer may wait for news before it must write or leave."""
+        return max(min(self.last_write + self.ping, self.ends_at or float("inf")) - self.clock(), 0)
+
+    def output(self, out):
+        """`out`, a ping, or b"" when there is nothing to write yet."""
+        now = self.clock()
+        if out or now - self.last_write >= self.ping:
+            self.last_write = now
+            return out or sse.PING
+        return b""
+
+    def over(self):
+        return self.ends_at is not None and self.clock() >= self.ends_at
 
 
 def follow(answer, encoder, sync=False, ends_at=None, clock=time.monotonic, ping=None):
@@ -242,29 +267,22 @@ def follow(answer, encoder, sync=False, ends_at=None, clock=time.monotonic, ping
     sync: start with a `sync` event holding everything so far; else the viewer is the one
     that asked and has seen nothing.
     """
-    ping = ping or PING_INTERVAL
-    view = _View()
+    view, pacer = _View(), _Pacer(clock, ping, ends_at)
     if sync:
         with answer.cond:
             view.catch_up(answer)
             data = sync_data(answer)
         yield encoder.encode("sync", data)
-    last_write = clock()
     while True:
         with answer.cond:
-            timeout = min(last_write + ping, ends_at or float("inf")) - clock()
             answer.cond.wait_for(lambda: answer.version != view.version or answer.saved,
-                                 timeout=max(timeout, 0))
+                                 timeout=pacer.wait_limit())
             ready = answer.version != view.version or answer.saved
             out, finished = view.take(answer, encoder) if ready else (b"", False)
-        now = clock()
+        out = pacer.output(out)
         if out:
             yield out
-            last_write = now
-        elif now - last_write >= ping:
-            yield sse.PING
-            last_write = now
-        if finished or (ends_at is not None and now >= ends_at):
+        if finished or pacer.over():
             return
 
 
@@ -280,7 +298,6 @@ def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, pi
     (ai.chat.message._answer_snapshot), or None once it is gone; changed: a threading.Event
     set when the owner saved more (NOTIFY), read again at least every `poll` seconds anyway.
     """
-    ping = ping or PING_INTERVAL
     snapshot = read(0, 0)
     if snapshot is None:
         return
@@ -294,23 +311,18 @@ def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, pi
         "html": snapshot["html"] if ended else "".join(blocks),
         "blocks": [snapshot["html"]] if ended else blocks,
     })
-    last_write = clock()
+    pacer = _Pacer(clock, ping, ends_at)
     while not ended:
-        changed.wait(max(min(poll, min(last_write + ping, ends_at or float("inf")) - clock()), 0))
+        changed.wait(min(poll, pacer.wait_limit()))
         changed.clear()
         snapshot = read(*offsets)
         if snapshot is None:
             return
         ended = snapshot["state"] != "streaming"
-        out = _stored_events(snapshot, offsets, renderer, encoder, ended)
-        now = clock()
+        out = pacer.output(_stored_events(snapshot, offsets, renderer, encoder, ended))
         if out:
             yield out
-            last_write = now
-        elif now - last_write >= ping:
-            yield sse.PING
-            last_write = now
-        if ends_at is not None and now >= ends_at:
+        if pacer.over():
             return
     if snapshot["state"] == "error":
         yield encoder.encode("error", {"code": snapshot["error_code"], "message": snapshot["error_message"]})
