@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 from .answers import DEADLINE, DELETED, STOPPED
 from .generation import generate
@@ -60,6 +61,10 @@ class Hub:
         self.stream_seconds = 0.0  # seconds of generation, summed over answers
         self.render_seconds = 0.0  # CPU seconds of tail renders of answers no longer here
         self._logged = (0.0, 0.0)  # (render seconds, stream seconds) at the last stats line
+        # Seconds between two tail renders of one answer, worked out once a tick: generations
+        # read it on every upstream event.
+        self.render_every = RENDER_INTERVAL
+        self.viewers = {}  # message_id -> viewers following it in this process
 
     # -- admission and start ---------------------------------------------------------------
 
@@ -86,7 +91,7 @@ class Hub:
             self.renewed_at[answer.message_id] = self.clock()
             self._ensure_threads()
         threading.Thread(
-            target=generate, args=(answer, chat_stream, self.render_interval, self._ended),
+            target=generate, args=(answer, chat_stream, lambda: self.render_every, self._ended),
             name=f"ai_stream_chat answer {answer.message_id}", daemon=True,
         ).start()
 
@@ -109,16 +114,32 @@ class Hub:
         answer.cancel(reason)
         return True
 
-    def render_interval(self):
+    def _render_interval(self, answers):
         """Seconds between two tail renders of one answer: longer when many answers render."""
-        with self.lock:
-            cost = sum(a.render_cost for a in self.answers.values() if not a.ended)
+        cost = sum(a.render_cost for a in answers if not a.ended)
         return max(RENDER_INTERVAL, cost / RENDER_SHARE)
 
     def _ended(self, answer):
         self.wake.set()  # save its end now, not at the next interval
 
-    # -- viewers of answers generated elsewhere ------------------------------------------
+    # -- viewers -------------------------------------------------------------------------
+
+    def may_view(self, message_id, cap):
+        """Whether one more viewer of `message_id` may follow it here (`cap` at most)."""
+        with self.lock:
+            return self.viewers.get(message_id, 0) < cap
+
+    @contextmanager
+    def viewing(self, message_id):
+        with self.lock:
+            self.viewers[message_id] = self.viewers.get(message_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.viewers[message_id] -= 1
+                if not self.viewers[message_id]:
+                    del self.viewers[message_id]
 
     def watch(self, message_id):
         """An Event set whenever the owner of `message_id` says it changed (NOTIFY)."""
@@ -190,13 +211,13 @@ class Hub:
                 if now - saved > RETAIN:
                     self.render_seconds += self.answers[message_id].render_total
                     del self.ended_at[message_id], self.answers[message_id]
-        interval = self.render_interval()
+        self.render_every = self._render_interval(answers)
         for answer in answers:
             if answer.ended:
                 continue
             if now >= answer.job.deadline:
                 answer.cancel(DEADLINE)
-            elif now - answer.last_render >= interval:
+            elif now - answer.last_render >= self.render_every:
                 answer.render()  # text came, then the upstream paused: show it rendered
 
     def _save(self, now):
