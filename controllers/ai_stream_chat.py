@@ -68,12 +68,12 @@ class AiStreamChatController(http.Controller):
                 max_content_length=_message_limit)
     def resume(self, message_id=None, last_event_id=None, **kwargs):
         """Follow an answer of one's own from where it is, wherever it is generated."""
+        seen = _last_event_id(request.httprequest.headers.get("Last-Event-ID") or last_event_id)
         try:
             answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
+            body = answer._answer_follow(last_event_id=seen)
         except HTTPException as exc:
             return _refusal(exc)
-        seen = _last_event_id(request.httprequest.headers.get("Last-Event-ID") or last_event_id)
-        body = answer._answer_follow(last_event_id=seen)
         return http.Response(body, status=200, headers=sse.HEADERS, direct_passthrough=True)
 
     @http.route("/ai/stream_chat/stop", type="http", auth="user", methods=["POST"], csrf=True,

@@ -11,7 +11,7 @@ import logging
 import time
 from contextlib import contextmanager
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, TooManyRequests
 
 import odoo
 from odoo import SUPERUSER_ID, api, models
@@ -31,6 +31,9 @@ _NOW = "(now() AT TIME ZONE 'UTC')"  # the database clock, as Odoo stores dateti
 # A viewer's request ends this long before Odoo would kill it (threaded, prefork); the client
 # then resumes. The gevent worker has no such limit.
 TIME_LIMIT_MARGIN = 5
+# Viewers of one answer at once in one process (tabs, devices): each one that follows an answer
+# generated elsewhere reads the database every second.
+MAX_VIEWERS = 8
 
 
 class AiChatMessage(models.Model):
@@ -83,7 +86,8 @@ class AiChatMessage(models.Model):
                 })
             finally:  # also when the client is already gone
                 hub.start(answer, chat_stream)
-            yield from follow(answer, encoder, ends_at=ends_at)
+            with hub.viewing(job.message_id):
+                yield from follow(answer, encoder, ends_at=ends_at)
 
         return body()
 
@@ -105,9 +109,11 @@ class AiChatMessage(models.Model):
         self.ensure_one()
         encoder = sse.EventEncoder(last_id=last_event_id)
         hub, ends_at = self._answer_hub(), self._answer_viewer_ends_at()
+        if not hub.may_view(self.id, MAX_VIEWERS):
+            raise TooManyRequests(self.env._(
+                "This answer is already shown in %(count)s places. Close some of them.", count=MAX_VIEWERS,
+            ))
         local = hub.get(self.id)
-        if local is not None:
-            return follow(local, encoder, sync=True, ends_at=ends_at)
         dbname, uid, message_id = self.env.cr.dbname, self.env.uid, self.id
 
         def read(content_from, reasoning_from):
@@ -116,11 +122,15 @@ class AiChatMessage(models.Model):
                 return message._answer_snapshot(content_from, reasoning_from)
 
         def body():
-            changed = hub.watch(message_id)
-            try:
-                yield from follow_stored(read, changed, encoder, ends_at=ends_at)
-            finally:
-                hub.unwatch(message_id, changed)
+            with hub.viewing(message_id):
+                if local is not None:
+                    yield from follow(local, encoder, sync=True, ends_at=ends_at)
+                    return
+                changed = hub.watch(message_id)
+                try:
+                    yield from follow_stored(read, changed, encoder, ends_at=ends_at)
+                finally:
+                    hub.unwatch(message_id, changed)
 
         return body()
 
@@ -187,12 +197,14 @@ class AiChatMessage(models.Model):
             # sudo: ai.chat.message - users cannot write chat rows; this is their own answer,
             # admitted by the stream route
             message = self.with_user(uid).sudo().browse(mid)
-            try:
-                with self.env.cr.savepoint():
-                    message.write(values)
-            except Exception:  # a row no write can pass must still end
-                _logger.exception("Could not save the end of message %s", mid)
-                message.write(fallback)
+            for attempt in (values, fallback):  # a row no write can pass must still end
+                try:
+                    with self.env.cr.savepoint():
+                        message.write(attempt)
+                    break
+                except Exception:
+                    # Neither passes: the row stays `streaming` and the sweep closes it.
+                    _logger.exception("Could not save the end of message %s", mid)
         self.env.cr.execute(SQL(
             "DELETE FROM ai_chat_answer_progress WHERE message_id = ANY(%s) AND owner = %s", ids, owner,
         ))

@@ -8,10 +8,23 @@ from odoo import http
 from odoo.tests import tagged
 
 from ..lib.hub import Hub
+from ..models import ai_chat_message_progress as progress
 from .common import STREAM_URL, AiStreamChatCase
 from .fake_llm import Reply
 
 RESUME_URL, STOP_URL = STREAM_URL + "/resume", STREAM_URL + "/stop"
+
+
+def viewer_blocks(events):
+    """The HTML a viewer shows: blocks replaced by `sync`, then changed by each `render`."""
+    blocks = []
+    for _id, event, data in events:
+        if event == "sync":
+            blocks = list(data["blocks"])
+        elif event == "render":
+            del blocks[data["from_block"]:]
+            blocks.extend(data["blocks"])
+    return "".join(blocks)
 
 
 def viewer_text(events, text=""):
@@ -118,6 +131,7 @@ class TestServerOwned(AiStreamChatCase):
         answer = self.answer(start["message_id"])
         self.assertEqual(viewer_text(resumed), answer.content)
         self.assertEqual(resumed[-1][2]["html"], answer.content_html)
+        self.assertEqual(viewer_blocks(resumed), answer.content_html)
 
     def test_nothing_is_lost_or_doubled_whenever_the_viewer_leaves(self):
         chunks = [f"w{i} " for i in range(30)]
@@ -153,6 +167,17 @@ class TestServerOwned(AiStreamChatCase):
         self.assertEqual(texts, {0: content, 1: content, 2: content})
         self.assertEqual(asker, content)
 
+    def test_viewers_of_one_answer_are_bounded(self):
+        self.fake.script(Reply(hang=True))
+        events = self.events(self.open_stream(message="Wait"))
+        message_id = next(events)[2]["message_id"]
+        with patch.object(progress, "MAX_VIEWERS", 1):  # the asker is the one viewer allowed
+            response = self.resume(message_id)
+            self.assertEqual(response.status_code, 429, response.text)
+            self.assertIn("already shown", response.text)
+        self.fake.release()
+        self.assertEqual(list(events)[-1][1], "done")
+
     def test_an_ended_answer_resumes_with_sync_then_done(self):
         events, _response = self.chat("Hi")
         message_id = events[0][2]["message_id"]
@@ -174,6 +199,7 @@ class TestServerOwned(AiStreamChatCase):
         self.assertGreater(len(self.of(resumed, "delta")), 1, "the viewer was not live")
         self.assertEqual(viewer_text(resumed), "".join(chunks))
         self.assertEqual(resumed[-1][2]["html"], self.answer(start["message_id"]).content_html)
+        self.assertEqual(viewer_blocks(resumed), self.answer(start["message_id"]).content_html)
 
     def test_others_answers_cannot_be_resumed(self):
         events, _response = self.chat("Mine")
