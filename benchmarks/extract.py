@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
-from reportlab.pdfgen import canvas
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
@@ -70,18 +69,6 @@ def make_wordy_xlsx(rows):
                       sentence(1), date(2024, 1, i % 28 + 1), sentence(4)])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def make_pdf(pages=50, lines=40):
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    for page in range(1, pages + 1):
-        for line in range(1, lines + 1):
-            pdf.drawString(50, 800 - 19 * line, f"Page {page}, line {line}: the supplier delivers "
-                                                 f"{line * 7} units to Zürich every month.")
-        pdf.showPage()
-    pdf.save()
     return buffer.getvalue()
 
 
@@ -146,7 +133,7 @@ class ChildPeaks(logging.Handler):
 def sandbox_cases():
     text_forms = files.make_nested_form_pdf(3, 30, files.pdf_text(b"A" * 10_000), intro=b"Intro")
     return [
-        ("300-page PDF (40 lines a page)", "report.pdf", make_pdf(300)),
+        ("300-page PDF (40 lines a page)", "report.pdf", files.make_pdf(300)),
         ("100,000 x 8 XLSX of words", "orders.xlsx", make_wordy_xlsx(100_000)),
         ("DOCX, 60,000 paragraphs (19 MB unzipped)", "notes.docx", make_docx(60_000, 5000)),
         ("DOCX, 150,000 paragraphs (47 MB unzipped)", "notes.docx", make_docx(150_000, 50)),
@@ -206,7 +193,7 @@ def fixed_cost(extract, extract_sandbox):
 
 def main():
     extract, extract_sandbox = import_extract()
-    in_process(extract, make_pdf(), make_xlsx())
+    in_process(extract, files.make_pdf(50), make_xlsx())
     in_sandbox(extract, extract_sandbox)
     fixed_cost(extract, extract_sandbox)
 
