@@ -71,6 +71,8 @@ test("a dropped connection resumes by itself and the answer continues to its end
         message_id: 11, conversation_id: 1, state: "streaming", content: "One two ",
         reasoning: "", html: "<p>One two</p>", blocks: ["<p>One two</p>"],
     });
+    await waitFor(".o_ai_stream_chat_block:contains(One two)");
+    expect(".o_ai_stream_chat_reconnecting").toHaveCount(0); // live again before the end
     resumed.send("delta", { content: "three" });
     resumed.render(0, ["<p>One two three</p>"]);
     resumed.finish({ html: "<p>One two three</p>" });

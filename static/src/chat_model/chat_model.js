@@ -525,6 +525,7 @@ export class ChatModel {
         let lastEventId = null;
         const onEvent = (name, data, id) => {
             received = true;
+            answer.reconnecting = false; // back in touch
             lastEventId = id;
             this.events.push({ thread, answer, name, data });
         };
@@ -563,11 +564,15 @@ export class ChatModel {
      */
     _wait(delay, signal) {
         return new Promise((resolve) => {
-            const timeout = browser.setTimeout(() => resolve(true), delay);
-            signal.addEventListener("abort", () => {
+            const onAbort = () => {
                 browser.clearTimeout(timeout);
                 resolve(false);
-            }, { once: true });
+            };
+            const timeout = browser.setTimeout(() => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(true);
+            }, delay);
+            signal.addEventListener("abort", onAbort, { once: true });
         });
     }
 
