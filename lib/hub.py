@@ -98,6 +98,10 @@ class Hub:
     def _running(self):
         return sum(1 for answer in self.answers.values() if not answer.ended)
 
+    def _busy(self):
+        with self.lock:
+            return bool(self._running() or self.watchers)
+
     def running(self):
         with self.lock:
             return self._running()
@@ -201,7 +205,8 @@ class Hub:
                 delay = PROGRESS_INTERVAL if self._save(now) else min(delay * 2, RETRY_MAX)
                 next_save = now + delay
             if now >= next_sweep:
-                self._sweep()
+                if self._busy():  # an idle process leaves the sweep to the cron
+                    self._sweep()
                 next_sweep = now + self.lease / 3
 
     def _tick_answers(self, now):
