@@ -1,1 +1,2 @@
 from . import ai_stream_chat
+from . import gevent_gate

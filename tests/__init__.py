@@ -15,6 +15,7 @@ from . import test_render_limits
 from . import test_rpc_access
 from . import test_production
 from . import test_record_context
+from . import test_request_gate
 from . import test_server_owned
 from . import test_settings
 from . import test_stream

@@ -40,7 +40,7 @@ def odoo_bin():
 
 
 class PreforkOdoo:
-    def __init__(self, dbname, workers=2):
+    def __init__(self, dbname, workers=2, gevent_pool=None):
         self.dbname = dbname
         self.http_port, self.gevent_port = free_port(), free_port()
         self.command = [
@@ -49,6 +49,8 @@ class PreforkOdoo:
             "--gevent-port", str(self.gevent_port), "--workers", str(workers),
             "--max-cron-threads", "0", "--log-level", "warn",
         ]
+        if gevent_pool:
+            self.command += ["--db_maxconn_gevent", str(gevent_pool)]
         self.process = None
 
     @property

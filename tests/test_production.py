@@ -18,6 +18,9 @@ from .test_server_owned import viewer_text
 
 LOGIN = "prod_chat_user"
 LEASE = 3  # seconds: a killed process's answers are closed within about this and a sweep
+# The gevent process's connection pool, small enough for a burst of questions to exceed it.
+GEVENT_POOL = 8
+BURST = 18
 
 
 class Viewer(threading.Thread):
@@ -49,10 +52,10 @@ class TestProduction(BaseCase):
         super().setUpClass()
         cls.fake = FakeLLM().start()
         cls.addClassCleanup(cls.fake.stop)
-        cls.server = PreforkOdoo(get_db_name()).start()
+        cls.server = PreforkOdoo(get_db_name(), gevent_pool=GEVENT_POOL).start()
         cls.addClassCleanup(cls.server.stop)
         admin = cls.server.session("admin", "admin")
-        for key, value in {"api_url": cls.fake.url, "model": "fake-model", "max_streams": "20",
+        for key, value in {"api_url": cls.fake.url, "model": "fake-model", "max_streams": str(BURST + 2),
                            "answer_lease_seconds": str(LEASE)}.items():
             cls.server.call(admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value)
         if not cls.server.call(admin, "res.users", "search", [("login", "=", LOGIN)]):
@@ -112,6 +115,26 @@ class TestProduction(BaseCase):
         self.assertEqual(viewer.text(), "Hello from gevent")
         stored = self.stored(start["message_id"], start["conversation_id"])
         self.assertEqual((stored["state"], stored["content"]), ("done", "Hello from gevent"))
+
+    def test_a_burst_of_questions_beyond_the_connection_pool_waits_in_line(self):
+        """More questions at once than the gevent process has connections: each one waits for
+        its turn at the database instead of failing with a full pool."""
+        self.fake.script(*[Reply(chunks=[f"a{i}", " done"], delay=0.05) for i in range(BURST)])
+        gate, results = threading.Barrier(BURST), [None] * BURST
+
+        def ask(i):
+            gate.wait()
+            status, lines = open_stream(self.user, "POST", self.server.gevent + "/ai/stream_chat",
+                                        {"message": f"Burst {i}", "csrf_token": self.user.csrf})
+            events = list(parse_sse(lines))
+            results[i] = (status, next((d["state"] for _i, e, d in events if e == "done"), None))
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(BURST)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(results, [(200, "done")] * BURST)
 
     def test_a_worker_follows_the_answer_live_and_ends_with_it(self):
         chunks = [f"w{i} " for i in range(60)]
