@@ -1,5 +1,6 @@
 import json
 import time
+from contextlib import contextmanager
 
 from odoo import http
 from odoo.tests import HttpCase, new_test_user
@@ -80,13 +81,24 @@ class AiStreamChatCase(HttpCase):
         self.env.invalidate_all()
         return events, response
 
+    @contextmanager
+    def held_db(self):
+        """The test's connection, kept from server threads while the test uses it mid-answer.
+
+        Server threads reach that connection through test cursors, which hold the registry's test
+        lock; a read of the test's own between their execute and fetch gets "no results to fetch".
+        """
+        with self.registry.test_lock:
+            yield
+
     def wait_for(self, predicate, timeout=10, message="condition"):
         """Poll the database, written by the server thread, until predicate() holds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.env.invalidate_all()
-            if predicate():
-                return
+            with self.held_db():
+                self.env.invalidate_all()
+                if predicate():
+                    return
             time.sleep(0.05)
         self.fail(f"timed out waiting for {message}")
 

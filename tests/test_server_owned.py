@@ -58,8 +58,12 @@ class TestServerOwned(AiStreamChatCase):
         return next(events)[2], events
 
     def answer(self, message_id):
-        self.env.invalidate_all()
-        return self.env["ai.chat.message"].browse(message_id)
+        """The stored answer, read while no server thread uses the connection."""
+        with self.held_db():
+            self.env.invalidate_all()
+            answer = self.env["ai.chat.message"].browse(message_id)
+            answer.fetch(["state", "content", "content_html", "reasoning"])
+        return answer
 
     def read(self, events, count):
         """The next `count` events (fewer at the end), comments left out."""
@@ -107,7 +111,8 @@ class TestServerOwned(AiStreamChatCase):
         start, events = self.start(Reply(chunks=[f"w{i} " for i in range(300)], delay=0.02))
         self.read(events, 2)
         began = time.monotonic()
-        self.assertTrue(self.env["ai.chat.message"].browse(start["message_id"])._answer_request_stop())
+        with self.held_db():
+            self.assertTrue(self.env["ai.chat.message"].browse(start["message_id"])._answer_request_stop())
         rest = list(events)
         self.assertLess(time.monotonic() - began, 2.0)
         self.assertEqual(rest[-1][2]["state"], "stopped")
@@ -215,13 +220,15 @@ class TestServerOwned(AiStreamChatCase):
         self.fake.script(Reply(hang=True))
         events = self.events(self.open_stream(message="First"))
         next(events)
-        counts = self.env["ai.chat.message"].sudo().search_count([])
+        with self.held_db():
+            counts = self.env["ai.chat.message"].sudo().search_count([])
         response = self.open_stream(login="chat_b", message="Second")
         self.assertEqual(response.status_code, 503, response.text)
         self.assertEqual(response.headers["Retry-After"], "5")
         self.assertIn("too many questions", response.text)
-        self.env.invalidate_all()
-        self.assertEqual(self.env["ai.chat.message"].sudo().search_count([]), counts)
+        with self.held_db():
+            self.env.invalidate_all()
+            self.assertEqual(self.env["ai.chat.message"].sudo().search_count([]), counts)
         self.fake.release()
         list(events)
 
