@@ -184,6 +184,14 @@ class AiChatConversation(models.Model):
         else:
             conversation = self.sudo().create({"name": self._title_from(turn.text), **latest})
         self.env["ai.chat.document"]._link(turn.attachments, conversation.sudo(False))
+        # user_id given, not computed after the insert: one UPDATE less per message
+        common = {"conversation_id": conversation.id, "user_id": conversation.user_id.id}
+        answer_vals = {
+            **common,
+            "role": "assistant",
+            "state": "streaming",
+            "llm_model": turn.llm_model,
+        }
         question = turn.question.sudo()
         if question:
             turn.old_answer.sudo().unlink()
@@ -191,28 +199,25 @@ class AiChatConversation(models.Model):
                 question.write({"content": turn.text, "content_html": render_markdown(turn.text)})
             if turn.attachments:  # a retry without ids keeps the question's files
                 question.attachment_ids = turn.attachments
+            answer = Message.create(answer_vals)
         else:
-            question = Message.create({
-                "conversation_id": conversation.id,
+            question, answer = Message.create([{
+                **common,
                 "role": "user",
                 "content": turn.text,
                 "content_html": render_markdown(turn.text),
                 "attachment_ids": turn.attachments.ids,
-            })
-        answer = Message.create({
-            "conversation_id": conversation.id,
-            "role": "assistant",
-            "state": "streaming",
-            "llm_model": turn.llm_model,
-        })
+            }, answer_vals])
         return question.sudo(False), answer.sudo(False)
 
     @api.model
     def _stream_prompt(self, settings, question, attachments):
         """The `messages` sent upstream for `question`; records what its files became."""
-        turns, carriers = question._prompt_turns(settings.history_chars)
+        # sudo: ai.chat.message - the turns of the user's own conversation, checked when the
+        # request was validated; re-checking record rules per turn made long chats slow to start
+        turns, carriers, holders = question.sudo()._prompt_turns(settings.history_chars)
         attached, info = self.env["ai.chat.document"]._prompt_documents(
-            turns, settings, order=attachments.ids,
+            turns, holders, settings, order=attachments.ids,
         )
         if info or question.attachment_info:
             # sudo: ai.chat.message - the user's own question, written by this request

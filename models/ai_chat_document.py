@@ -185,9 +185,10 @@ class AiChatDocument(models.AbstractModel):
         attachments.filtered(lambda a: not a.res_id).write({"res_id": conversation.id})
 
     @api.model
-    def _prompt_documents(self, turns, settings, order=()):
-        """turns: messages sent upstream, oldest first, the new question last; order: the ids
-        of the question's files in the order the user attached them, when they were just sent.
+    def _prompt_documents(self, turns, holders, settings, order=()):
+        """turns: messages sent upstream, oldest first, the new question last; holders: the ids
+        of those that have files; order: the ids of the question's files in the order the user
+        attached them, when they were just sent.
 
         Returns ({index in turns: preamble}, info of the question's documents by attachment id).
         The question's files are served first from the budget, then older ones newest first;
@@ -196,9 +197,11 @@ class AiChatDocument(models.AbstractModel):
         carriers, seen = [], set()
         for index in reversed(range(len(turns))):
             message = turns[index]
+            if message.id not in holders or message.role != "user":
+                continue
             files = message._ordered_attachments(order if index == len(turns) - 1 else ())
             files = files.filtered(lambda a: a.id not in seen)
-            if message.role == "user" and files:
+            if files:
                 carriers.append((index, files))
                 seen.update(files.ids)
         texts = self.env["ai.chat.document.text"]

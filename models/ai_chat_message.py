@@ -116,7 +116,7 @@ class AiChatMessage(models.Model):
 
     def _prompt_turns(self, budget_chars):
         """The messages up to this question worth loading for its prompt, oldest first:
-        (turns, carriers).
+        (turns, carriers, ids of the turns that have files).
 
         The history budget keeps the newest turns whose text fits (as build_messages does);
         only those are read. Older questions that carry files come before them, with no text
@@ -143,7 +143,8 @@ class AiChatMessage(models.Model):
         carriers = self.with_context(prefetch_fields=False).browse(
             [id_ for id_, fits, files in rows if files and not fits]
         )
-        return list(carriers) + list(kept), carriers
+        holders = {id_ for id_, _fits, files in rows if files}
+        return list(carriers) + list(kept), carriers, holders
 
     @api.model
     def _cron_mark_interrupted(self):
