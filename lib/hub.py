@@ -26,7 +26,7 @@ RETRY_MAX = 5.0  # seconds between save attempts while the database refuses
 RETAIN = 30.0  # seconds an ended answer stays in memory for viewers who resume at once
 RESERVATION_SECONDS = 30.0  # an admitted question whose stream never started stops counting
 RENDER_INTERVAL = 0.08  # seconds between tail renders of one answer, at least
-RENDER_SHARE = 0.25  # of a core for all tail renders together: intervals lengthen past it
+RENDER_SHARE = 0.1  # of a core for all tail renders together: intervals lengthen past it
 STATS_INTERVAL = 10.0  # seconds between two DEBUG lines on rendering CPU
 
 _hubs = {}
@@ -201,9 +201,12 @@ class Hub:
             if now >= next_stats:
                 self._log_stats()
                 next_stats = now + STATS_INTERVAL
-            if woken or now >= next_save:
-                delay = PROGRESS_INTERVAL if self._save(now) else min(delay * 2, RETRY_MAX)
-                next_save = now + delay
+            due = now >= next_save
+            if woken or due:  # an end is saved at once; others' progress waits for its interval
+                saved = self._save(now, with_progress=due)
+                if due or not saved:
+                    delay = PROGRESS_INTERVAL if saved else min(delay * 2, RETRY_MAX)
+                    next_save = now + delay
             if now >= next_sweep:
                 if self._busy():  # an idle process leaves the sweep to the cron
                     self._sweep()
@@ -225,14 +228,16 @@ class Hub:
             elif now - answer.last_render >= self.render_every:
                 answer.render()  # text came, then the upstream paused: show it rendered
 
-    def _save(self, now):
-        """Save progress and ends; True when the database took them."""
+    def _save(self, now, with_progress=True):
+        """Save ends, and progress if asked; True when the database took them."""
         with self.lock:
             answers = [a for a in self.answers.values() if a.message_id not in self.ended_at]
         progress, finals = [], []
         for answer in answers:
             if answer.ended:
                 finals.append(answer)
+                continue
+            if not with_progress:
                 continue
             content, reasoning, counts = answer.progress()
             if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3:

@@ -7,6 +7,7 @@ from . import test_extract
 from . import test_extract_sandbox
 from . import test_gevent
 from . import test_history_budget
+from . import test_hub
 from . import test_internal_only
 from . import test_js
 from . import test_lib

@@ -1,0 +1,46 @@
+"""The hub's saving, with a fake store and a fake clock: no database, no threads."""
+from unittest import TestCase
+
+from ..lib.answers import Answer, AnswerJob
+from ..lib.hub import Hub
+
+
+class FakeStore:
+    lease_seconds = 30.0
+
+    def __init__(self):
+        self.saves = []
+
+    def save(self, owner, progress, finals):
+        self.saves.append(([mid for mid, _c, _r in progress], [mid for _uid, mid, _f, _fb in finals]))
+        return [], []
+
+
+def job(message_id):
+    return AnswerJob(message_id=message_id, conversation_id=1, user_message_id=message_id - 1, uid=2,
+                     llm_model="m", deadline=1e9, max_answer_chars=1000,
+                     error_messages={"internal": "Something went wrong."})
+
+
+class TestHubSaving(TestCase):
+    def setUp(self):
+        self.store = FakeStore()
+        self.hub = Hub(self.store, owner="test", clock=lambda: 100.0)
+        self.running, self.ending = Answer(job(10)), Answer(job(20))
+        for answer in (self.running, self.ending):
+            self.hub.answers[answer.message_id] = answer
+            answer.apply("delta", "Some text")
+        self.ending.end(stream_finished=False)
+
+    def test_an_end_is_saved_alone_between_intervals(self):
+        self.assertTrue(self.hub._save(100.0, with_progress=False))
+        self.assertEqual(self.store.saves, [([], [20])])
+        self.assertTrue(self.ending.saved)
+        self.assertEqual(self.running.progress()[0], "Some text", "progress must wait for its interval")
+
+    def test_at_the_interval_progress_and_ends_go_together_once(self):
+        self.assertTrue(self.hub._save(100.0))
+        self.running.apply("delta", " more")
+        self.assertTrue(self.hub._save(101.0))
+        self.assertEqual(self.store.saves, [([10], [20]), ([10], [])])
+        self.assertEqual(self.running.progress()[0], "")
