@@ -14,7 +14,8 @@ BYTES_PER_CHAR = 12
 
 def _refusal(exc):
     """A werkzeug HTTPException as a short text/plain answer the client shows as is, with the
-    exception's other headers (Retry-After for 429 and 503)."""
+    exception's other headers (Retry-After for 429 and 503). A refusal changes nothing."""
+    request.env.cr.rollback()
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     return request.make_response(
         exc.description,

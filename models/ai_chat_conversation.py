@@ -143,13 +143,9 @@ class AiChatConversation(models.Model):
         settings = self._get_chat_settings()
         turn = self._stream_validate(settings, message, conversation_id, llm_model, retry_of,
                                      attachment_ids)
-        try:
-            question, answer = self._stream_record(turn)
-            messages = self._stream_prompt(settings, question, turn.attachments)
-            return self._stream_relay(settings, question, answer, messages)
-        except Exception:
-            self.env["ai.chat.message"]._answer_hub().release()
-            raise
+        question, answer = self._stream_record(turn)
+        messages = self._stream_prompt(settings, question, turn.attachments)
+        return self._stream_relay(settings, question, answer, messages)
 
     @api.model
     def _stream_validate(self, settings, message, conversation_id, llm_model, retry_of, attachment_ids):
@@ -299,10 +295,13 @@ class AiChatConversation(models.Model):
     @api.model
     def _admit(self, settings):
         """A place among the answers this process generates at once, or 503 before any row."""
-        if not self.env["ai.chat.message"]._answer_hub().reserve(settings.max_running_answers):
+        hub = self.env["ai.chat.message"]._answer_hub()
+        if not hub.reserve(settings.max_running_answers):
             raise ServiceUnavailable(self.env._(
                 "The server is answering too many questions at once. Try again in a few seconds."
             ), retry_after=RETRY_AFTER_SECONDS)
+        # A failure, or a serialization conflict that Odoo retries, gives the place back.
+        self.env.cr.postrollback.add(hub.release)
 
     @api.model
     def _stream_error_messages(self):

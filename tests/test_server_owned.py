@@ -8,7 +8,7 @@ from odoo import http
 from odoo.tests import tagged
 
 from ..lib.hub import Hub
-from ..models import ai_chat_message_progress as progress
+from ..models import ai_chat_conversation, ai_chat_message_progress as progress
 from .common import STREAM_URL, AiStreamChatCase
 from .fake_llm import Reply
 
@@ -231,6 +231,28 @@ class TestServerOwned(AiStreamChatCase):
             self.assertEqual(self.env["ai.chat.message"].sudo().search_count([]), counts)
         self.fake.release()
         list(events)
+
+    def test_a_question_odoo_retries_after_a_conflict_gives_its_place_back(self):
+        self.set_param("max_running_answers", "1")
+        relay, calls = ai_chat_conversation.AiChatConversation._stream_relay, []
+
+        def conflict_once(conversation, *args):
+            """The first try fails when its transaction is flushed, after the question was
+            admitted, as PostgreSQL says it (with the code Odoo retries on)."""
+            calls.append(1)
+            body = relay(conversation, *args)
+            if len(calls) == 1:
+                cr = conversation.env.cr
+                cr.precommit.add(lambda: cr.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$"))
+            return body
+
+        with patch.object(ai_chat_conversation.AiChatConversation, "_stream_relay", conflict_once), \
+                patch("odoo.service.model.random.uniform", return_value=0):
+            events, response = self.chat("Again")
+        self.assertEqual((len(calls), response.status_code), (2, 200))
+        self.assertEqual(events[-1][2]["state"], "done")
+        self.assertEqual(self.env["ai.chat.message"]._answer_hub().reservations, [])
 
     def test_the_answer_of_a_dead_process_is_interrupted_with_its_saved_text(self):
         conversation = self.env["ai.chat.conversation"].create({"user_id": self.user_a.id, "name": "c"})
