@@ -11,7 +11,7 @@ from reportlab.pdfgen import canvas
 
 from playwright.sync_api import sync_playwright
 
-from stack import Odoo, browser_page, start_fake, start_odoo, stop
+from stack import FlakyNetwork, Odoo, browser_page, start_fake, start_odoo, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -72,6 +72,24 @@ def main():
             page.click(".o_ai_stream_chat_new")
             ask(page, "Which customers have overdue invoices? Give me a table and a script.")
             page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+
+            # The network drops mid-answer: the answer goes on on the server, the page says it
+            # is reconnecting, and catches up when the network is back.
+            network = FlakyNetwork(args.port)  # the session cookie holds for any port
+            page.goto(f"http://127.0.0.1:{network.port}/odoo/ai-chat")
+            page.fill(".o_ai_stream_chat_input", "Write the reminder again, more formal")
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "document.querySelector('.o_ai_stream_chat_message_assistant')?.innerText.length > 80")
+            network.down()
+            page.wait_for_selector(".o_ai_stream_chat_reconnecting", timeout=20000)
+            page.wait_for_timeout(1500)  # the answer goes on without the page
+            page.screenshot(path=str(DOCS / "screenshot-reconnecting.png"))
+            network.up()
+            page.wait_for_selector(".o_ai_stream_chat_reconnecting", state="detached", timeout=30000)
+            page.wait_for_selector(".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000)
+            page.goto(odoo.base + "/odoo/ai-chat")
+            page.wait_for_selector(".o_ai_stream_chat_input")
 
             page.click(".o_ai_stream_chat_new")
             sales = "\n".join(f"2026-{m:02d}-{d:02d};Customer {d};Order {m}/{d}/{n};{d * 137.5:.2f}"

@@ -3,8 +3,10 @@ server as child processes, and an admin session (requests) or browser login (Pla
 import hashlib
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,3 +92,55 @@ def browser_page(playwright, base, width=1440, height=900):
     page.click("button[type=submit]")
     page.wait_for_url("**/odoo**")
     return browser, page
+
+
+class FlakyNetwork:
+    """A TCP relay to `port` on 127.0.0.1 whose connections can be cut, as a dropped network
+    cuts them: `down()` closes every open one and refuses new ones until `up()`."""
+
+    def __init__(self, port):
+        self.target = port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.open, self.is_up, self.lock = set(), True, threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            client, _ = self.server.accept()
+            if not self.is_up:
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            self._close(sock)
+
+    def _close(self, sock):
+        with self.lock:
+            self.open.discard(sock)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    def down(self):
+        self.is_up = False
+        with self.lock:
+            socks = list(self.open)
+        for sock in socks:
+            self._close(sock)
+
+    def up(self):
+        self.is_up = True
