@@ -144,7 +144,7 @@ class AiChatConversation(models.Model):
         turn = self._stream_validate(settings, message, conversation_id, llm_model, retry_of,
                                      attachment_ids)
         question, answer = self._stream_record(turn)
-        messages = self._stream_prompt(settings, question, turn.attachments)
+        messages = self._stream_prompt(settings, question, turn.attachments, alone=not turn.conversation)
         return self._stream_relay(settings, question, answer, messages)
 
     @api.model
@@ -207,11 +207,15 @@ class AiChatConversation(models.Model):
         return question.sudo(False), answer.sudo(False)
 
     @api.model
-    def _stream_prompt(self, settings, question, attachments):
-        """The `messages` sent upstream for `question`; records what its files became."""
-        # sudo: ai.chat.message - the turns of the user's own conversation, checked when the
-        # request was validated; re-checking record rules per turn made long chats slow to start
-        turns, carriers, holders = question.sudo()._prompt_turns(settings.history_chars)
+    def _stream_prompt(self, settings, question, attachments, alone=False):
+        """The `messages` sent upstream for `question`; records what its files became.
+        alone: the question opens its conversation, so the history need not be looked up."""
+        if alone:
+            turns, carriers, holders = [question], question.browse(), {question.id} if attachments else set()
+        else:
+            # sudo: ai.chat.message - the turns of the user's own conversation, checked when the
+            # request was validated; re-checking record rules per turn made long chats slow
+            turns, carriers, holders = question.sudo()._prompt_turns(settings.history_chars)
         attached, info = self.env["ai.chat.document"]._prompt_documents(
             turns, holders, settings, order=attachments.ids,
         )
