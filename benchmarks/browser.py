@@ -1,4 +1,4 @@
-"""Client-side cost of a long streamed answer in headless Chromium (issue 3).
+"""Client-side cost of a long streamed answer in headless Chromium.
 
 Opens the full-page chat, sends one message, and lets a 20,000-token answer stream from a fake
 upstream as fast as it can. Reports the page's scripting time (Chrome's own ScriptDuration) and

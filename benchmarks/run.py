@@ -1,4 +1,4 @@
-"""Measures the streaming path (issue 2): prints a markdown table, asserts nothing.
+"""Measures the streaming path: prints a markdown table, asserts nothing.
 
 Started by `make bench`, which passes the Odoo config and a benchmark database with the addon
 installed. Everything runs side by side in this process tree: two fake OpenAI-compatible

@@ -18,7 +18,7 @@ function parse(chunks) {
     return events;
 }
 
-// What the server sends (design, section 2), with a heartbeat and non-ASCII text.
+// What the server sends (docs/wire-contract.md), with a heartbeat and non-ASCII text.
 const SAMPLE =
     'id: 1\nevent: start\ndata: {"conversation_id":3,"message_id":8}\n\n' +
     ": ping\n\n" +
