@@ -4,6 +4,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 from odoo import http
 from odoo.http import request
 
+from ..exceptions import ChatRefusal
 from ..lib import sse
 
 # Room for the multipart envelope around the file or message (boundaries, headers, the other fields).
@@ -13,15 +14,18 @@ BYTES_PER_CHAR = 12
 
 
 def _refusal(exc):
-    """A werkzeug HTTPException as a short text/plain answer the client shows as is, with the
-    exception's other headers (Retry-After for 429 and 503). A refusal changes nothing."""
+    """A refusal (the models' ChatRefusal, or werkzeug's from the route itself) as a short
+    text/plain answer the client shows as is, with Retry-After for 429 and 503. A refusal
+    changes nothing."""
     request.env.cr.rollback()
-    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-    return request.make_response(
-        exc.description,
-        headers=[*headers, ("Content-Type", "text/plain; charset=utf-8")],
-        status=exc.code,
-    )
+    if isinstance(exc, ChatRefusal):
+        text, status, retry_after = exc.args[0], exc.status, exc.retry_after
+    else:
+        text, status, retry_after = exc.description, exc.code, None
+    headers = [("Content-Type", "text/plain; charset=utf-8")]
+    if retry_after:
+        headers.append(("Retry-After", str(retry_after)))
+    return request.make_response(text, headers=headers, status=status)
 
 
 def _last_event_id(value):
@@ -60,7 +64,7 @@ class AiStreamChatController(http.Controller):
                 message, conversation_id=conversation_id, llm_model=model, retry_of=retry_of,
                 attachment_ids=attachment_ids,
             )
-        except HTTPException as exc:
+        except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
         # The rows are committed when this returns, before the first chunk is pulled.
         return http.Response(iter(body), status=200, headers=sse.HEADERS, direct_passthrough=True)
@@ -73,7 +77,7 @@ class AiStreamChatController(http.Controller):
         try:
             answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
             body = answer._answer_follow(last_event_id=seen)
-        except HTTPException as exc:
+        except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
         return http.Response(body, status=200, headers=sse.HEADERS, direct_passthrough=True)
 
@@ -83,7 +87,7 @@ class AiStreamChatController(http.Controller):
         """Stop an answer of one's own, from any tab, process or server."""
         try:
             answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
-        except HTTPException as exc:
+        except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
         return request.make_json_response({"message_id": answer.id, "stopping": answer._answer_stop()})
 
@@ -95,6 +99,6 @@ class AiStreamChatController(http.Controller):
             if not hasattr(file, "read"):
                 raise BadRequest(request.env._("No file was sent."))
             chip = request.env["ai.chat.document"]._upload(file.filename, file.read())
-        except HTTPException as exc:
+        except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
         return request.make_json_response(chip)

@@ -2,11 +2,10 @@
 import time
 from typing import NamedTuple
 
-from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable, TooManyRequests
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
+from ..exceptions import ChatRefusal, not_found, too_many, unavailable
 from ..lib import answers
 from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
@@ -137,7 +136,8 @@ class AiChatConversation(models.Model):
 
         retry_of: id of the conversation's last answer, to answer its question again (Retry,
         Regenerate) with `message` as the question's new text if given (edit and resend).
-        Raises werkzeug's BadRequest / NotFound / TooManyRequests before anything is changed.
+        Raises a ChatRefusal (bad input 400, not found 404, over a limit 429 or 503) before
+        anything is changed.
         """
         self._check_chat_user()
         settings = self._get_chat_settings()
@@ -152,15 +152,15 @@ class AiChatConversation(models.Model):
         """The checked request as a _Turn; nothing is written."""
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
-            raise BadRequest(self.env._("Unknown model: %(model)s", model=llm_model))
+            raise ChatRefusal(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
         question, old_answer = self._stream_retry_target(conversation, retry_of)
         attachments = self.env["ai.chat.document"]._resolve(attachment_ids, conversation, settings)
         text = (message or "").strip() or (question.content or "").strip()
         if not text:
-            raise BadRequest(self.env._("The message is empty."))
+            raise ChatRefusal(self.env._("The message is empty."))
         if len(text) > settings.max_message_chars:
-            raise BadRequest(self.env._(
+            raise ChatRefusal(self.env._(
                 "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
             ))
         self._check_stream_quota(settings)
@@ -255,16 +255,16 @@ class AiChatConversation(models.Model):
 
     @api.model
     def _stream_conversation(self, conversation_id):
-        """The user's own conversation (admins too: the chat is personal), or NotFound."""
+        """The user's own conversation (admins too: the chat is personal), or a 404 refusal."""
         if not conversation_id:
             return self.browse()
         try:
             conversation_id = int(conversation_id)
         except ValueError:
-            raise NotFound(self.env._("Conversation not found.")) from None
+            raise not_found(self.env._("Conversation not found.")) from None
         conversation = self.search([("id", "=", conversation_id), ("user_id", "=", self.env.uid)])
         if not conversation:
-            raise NotFound(self.env._("Conversation not found."))
+            raise not_found(self.env._("Conversation not found."))
         return conversation
 
     @api.model
@@ -277,11 +277,11 @@ class AiChatConversation(models.Model):
         last = Message.search([("conversation_id", "=", conversation.id)], order="id desc", limit=2)
         answer, question = last[:1], last[1:]
         if not conversation or str(answer.id) != str(retry_of).strip() or answer.role != "assistant":
-            raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
+            raise ChatRefusal(self.env._("Only the last answer of a conversation can be answered again."))
         if answer.state == "streaming":
-            raise BadRequest(self.env._("This answer is still streaming."))
+            raise ChatRefusal(self.env._("This answer is still streaming."))
         if question.role != "user":
-            raise BadRequest(self.env._("Only the last answer of a conversation can be answered again."))
+            raise ChatRefusal(self.env._("Only the last answer of a conversation can be answered again."))
         return question, answer
 
     @api.model
@@ -291,7 +291,7 @@ class AiChatConversation(models.Model):
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
         running = self.env["ai.chat.message"]._answers_running(self.env.uid)
         if running >= settings.max_streams:
-            raise TooManyRequests(self.env._(
+            raise too_many(self.env._(
                 "You already have %(count)s answers streaming. Wait for one to finish.",
                 count=running,
             ))
@@ -301,7 +301,7 @@ class AiChatConversation(models.Model):
         """A place among the answers this process generates at once, or 503 before any row."""
         hub = self.env["ai.chat.message"]._answer_hub()
         if not hub.reserve(settings.max_running_answers):
-            raise ServiceUnavailable(self.env._(
+            raise unavailable(self.env._(
                 "The server is answering too many questions at once. Try again in a few seconds."
             ), retry_after=RETRY_AFTER_SECONDS)
         # A failure, or a serialization conflict that Odoo retries, gives the place back.

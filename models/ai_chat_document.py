@@ -1,10 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import os
 
-from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, TooManyRequests
-
 from odoo import api, fields, models
 
+from ..exceptions import ChatRefusal, not_found, too_large, too_many
 from ..lib import documents
 from ..lib.extract import ExtractionError
 from ..lib.extract_sandbox import RETRY_AFTER_SECONDS, ExtractionBusy, extract_text
@@ -38,15 +37,15 @@ class AiChatDocument(models.AbstractModel):
         settings = self.env[CONVERSATION]._get_chat_settings()
         name = self._clean_name(filename)
         if len(data) > settings.max_file_bytes:
-            raise RequestEntityTooLarge(self._too_large_message(settings))
+            raise too_large(self._too_large_message(settings))
         self._check_pending_quota(settings, lock=False)  # a refused upload costs no reading
         try:
             extraction = extract_text(data, name, max_chars=settings.document_chars)
         except ExtractionBusy:
-            raise TooManyRequests(self._extraction_messages()["busy"],
+            raise too_many(self._extraction_messages()["busy"],
                                   retry_after=RETRY_AFTER_SECONDS) from None
         except ExtractionError as exc:
-            raise BadRequest(self._extraction_messages()[exc.code]) from None
+            raise ChatRefusal(self._extraction_messages()[exc.code]) from None
         self._check_pending_quota(settings)  # again under the lock, which lasts to the commit
         attachment = self.env["ir.attachment"].create({
             "name": name,
@@ -94,7 +93,7 @@ class AiChatDocument(models.AbstractModel):
             self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7842, self.env.uid))
         pending = self.env["ir.attachment"].search_count(self._unsent_domain(self.env.uid))
         if pending >= limit:
-            raise TooManyRequests(self.env._(
+            raise too_many(self.env._(
                 "%(count)s files are waiting to be sent. Send or remove some first.", count=pending
             ))
 
@@ -139,13 +138,13 @@ class AiChatDocument(models.AbstractModel):
         if not parts:
             return Attachment
         if len(parts) > settings.max_attachments:  # before parsing: it bounds the work
-            raise BadRequest(self.env._(
+            raise ChatRefusal(self.env._(
                 "A message carries at most %(limit)s files.", limit=settings.max_attachments
             ))
         try:
             ids = list(dict.fromkeys(int(part) for part in parts))
         except ValueError:
-            raise BadRequest(self.env._("attachment_ids must be numbers separated by commas.")) from None
+            raise ChatRefusal(self.env._("attachment_ids must be numbers separated by commas.")) from None
         found = Attachment.search([
             ("id", "in", ids),
             ("res_model", "=", CONVERSATION),
@@ -153,7 +152,7 @@ class AiChatDocument(models.AbstractModel):
             ("res_id", "in", [0, False, conversation.id or 0]),
         ])
         if len(found) != len(ids) or len(self._checked(found)) != len(ids):
-            raise NotFound(self.env._("Attachment not found."))
+            raise not_found(self.env._("Attachment not found."))
         return Attachment.browse(ids)
 
     @api.model

@@ -11,14 +11,13 @@ import logging
 import time
 from contextlib import contextmanager
 
-from werkzeug.exceptions import NotFound, TooManyRequests
-
 import odoo
 from odoo import SUPERUSER_ID, api, models
 from odoo.modules.registry import Registry
 from odoo.sql_db import connection_info_for
 from odoo.tools import SQL, config
 
+from ..exceptions import not_found, too_many
 from ..lib import pg_listener, sse
 from ..lib.answers import Answer, follow, follow_stored
 from ..lib.hub import hub_for
@@ -93,7 +92,7 @@ class AiChatMessage(models.Model):
 
     @api.model
     def _answer_for_viewer(self, message_id):
-        """The user's own answer with this id (administrators included), or NotFound."""
+        """The user's own answer with this id (administrators included), or a 404 refusal."""
         try:
             message_id = int(message_id)
         except (TypeError, ValueError):
@@ -101,7 +100,7 @@ class AiChatMessage(models.Model):
         answer = self.search([("id", "=", message_id), ("user_id", "=", self.env.uid),
                               ("role", "=", "assistant")]) if message_id > 0 else self.browse()
         if not answer:
-            raise NotFound(self.env._("Answer not found."))
+            raise not_found(self.env._("Answer not found."))
         return answer
 
     def _answer_follow(self, last_event_id=0):
@@ -110,7 +109,7 @@ class AiChatMessage(models.Model):
         encoder = sse.EventEncoder(last_id=last_event_id)
         hub, ends_at = self._answer_hub(), self._answer_viewer_ends_at()
         if not hub.may_view(self.id, MAX_VIEWERS):
-            raise TooManyRequests(self.env._(
+            raise too_many(self.env._(
                 "This answer is already shown in %(count)s places. Close some of them.", count=MAX_VIEWERS,
             ))
         local = hub.get(self.id)

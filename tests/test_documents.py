@@ -1,5 +1,6 @@
 """Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups."""
 import base64
+import json
 from unittest.mock import patch
 
 from odoo import http
@@ -176,6 +177,20 @@ class TestDocuments(AiStreamChatCase):
         self.assertIn("10 files are waiting", response.text)
         read.assert_not_called()  # refused before the file is read
         self.assertEqual(self.upload("theirs.txt", b"x", login="chat_b").status_code, 200)
+
+    def test_over_json_rpc_a_refusal_reads_as_a_sentence(self):
+        self.set_param("max_attachments", "2")
+        for i in range(10):
+            self.chip(f"f{i}.txt", b"text %d" % i)
+        partner = self.env["res.partner"].create({"name": "Someone"})
+        self.authenticate("chat_a", "chat_a")
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({"params": {
+            "model": "ai.chat.conversation", "method": "chat_attach_record",
+            "args": ["res.partner", partner.id], "kwargs": {},
+        }}), headers={"Content-Type": "application/json"})
+        error = response.json()["error"]["data"]
+        self.assertEqual(error["name"], "odoo.addons.ai_stream_chat.exceptions.ChatRefusal")
+        self.assertEqual(error["message"], "10 files are waiting to be sent. Send or remove some first.")
 
     def test_removed_files_are_deleted_but_only_unsent_own_ones(self):
         mine = self.chip("mine.txt", b"draft")
