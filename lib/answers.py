@@ -10,14 +10,12 @@ import time
 from dataclasses import dataclass, field
 
 from . import sse
+from .error_codes import CUT, INTERNAL, STOPPED, TOO_LONG
 from .render import IncrementalRenderer
 
 PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
 MAX_ANSWER_CHARS = 200_000  # a runaway model must not fill the database: answers are cut here
 
-# Error codes of the generation itself, next to the upstream's (lib/upstream.py).
-DEADLINE, TOO_LONG, DELETED, INTERNAL, CUT = "deadline", "too_long", "deleted", "internal", "cut"
-STOPPED = "stopped"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ upstream, whose read then returns at once.
 import logging
 import time
 
-from .answers import INTERNAL
+from .error_codes import INTERNAL
 from .upstream import UpstreamError
 
 _logger = logging.getLogger(__name__)

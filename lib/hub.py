@@ -12,7 +12,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from .answers import DEADLINE, DELETED, STOPPED
+from .error_codes import DEADLINE, DELETED, STOPPED
 from .generation import generate
 
 _logger = logging.getLogger(__name__)

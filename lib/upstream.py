@@ -1,8 +1,8 @@
 """OpenAI-compatible chat completions as a stream of plain events.
 
 Events are tuples: ("delta", text), ("reasoning", text), ("usage", dict), ("finish", reason).
-Every failure becomes an UpstreamError with a stable `code`; callers map codes to words a
-person understands. No ORM here.
+Every failure becomes an UpstreamError with a stable `code` (lib/error_codes.py); callers map
+codes to words a person understands. No ORM here.
 """
 import functools
 import json
@@ -18,6 +18,8 @@ if sys.platform == "linux" and not hasattr(select, "epoll"):
     sys.modules.setdefault("trio", None)
 
 import openai  # noqa: E402
+
+from . import error_codes as codes  # noqa: E402
 
 _logger = logging.getLogger(__name__)
 
@@ -77,12 +79,12 @@ def _scrub(text, config):
 
 
 _STATUS_CODES = {
-    400: "bad_request",
-    401: "auth",
-    403: "forbidden",
-    404: "not_found",
-    422: "bad_request",
-    429: "rate_limit",
+    400: codes.BAD_REQUEST,
+    401: codes.AUTH,
+    403: codes.FORBIDDEN,
+    404: codes.NOT_FOUND,
+    422: codes.BAD_REQUEST,
+    429: codes.RATE_LIMIT,
 }
 
 
@@ -92,23 +94,23 @@ def to_upstream_error(exc, config):
         return UpstreamError(exc.code, _scrub(exc.detail, config))
     detail = _scrub(f"{type(exc).__name__}: {exc}", config)
     if isinstance(exc, openai.APITimeoutError):
-        return UpstreamError("timeout", detail)
+        return UpstreamError(codes.TIMEOUT, detail)
     if isinstance(exc, openai.APIConnectionError):
-        return UpstreamError("connection", detail)
+        return UpstreamError(codes.CONNECTION, detail)
     if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
-        return UpstreamError("redirect", detail)
+        return UpstreamError(codes.REDIRECT, detail)
     if isinstance(exc, openai.APIStatusError):
-        code = _STATUS_CODES.get(exc.status_code, "server" if exc.status_code >= 500 else "bad_request")
+        code = _STATUS_CODES.get(exc.status_code, codes.SERVER if exc.status_code >= 500 else codes.BAD_REQUEST)
         return UpstreamError(code, detail)
     if isinstance(exc, openai.APIError):
-        return UpstreamError("server", detail)
+        return UpstreamError(codes.SERVER, detail)
     if isinstance(exc, ValueError):  # a chunk that is not JSON
-        return UpstreamError("malformed", detail)
+        return UpstreamError(codes.MALFORMED, detail)
     # Errors while reading the body come unwrapped from openai's HTTP library (httpx or its
     # successor, depending on the openai version): recognise them by module and name.
     if type(exc).__module__.split(".")[0].startswith("httpx"):
-        return UpstreamError("timeout" if "Timeout" in type(exc).__name__ else "connection", detail)
-    return UpstreamError("malformed", detail)
+        return UpstreamError(codes.TIMEOUT if "Timeout" in type(exc).__name__ else codes.CONNECTION, detail)
+    return UpstreamError(codes.MALFORMED, detail)
 
 
 class ChatStream:
@@ -127,7 +129,7 @@ class ChatStream:
 
     def _open(self):
         if self.closed:
-            raise UpstreamError("connection", "closed before it opened")
+            raise UpstreamError(codes.CONNECTION, "closed before it opened")
         kwargs = {"model": self.config.llm_model, "messages": self.messages, "stream": True}
         if self.config.temperature is not None:
             kwargs["temperature"] = self.config.temperature
@@ -163,9 +165,9 @@ class ChatStream:
     @staticmethod
     def _events(chunk):
         if not isinstance(chunk, dict):
-            raise UpstreamError("malformed", f"chunk is not an object: {chunk!r:.200}")
+            raise UpstreamError(codes.MALFORMED, f"chunk is not an object: {chunk!r:.200}")
         if chunk.get("error"):  # some servers report failures inside the stream
-            raise UpstreamError("server", f"error in stream: {chunk['error']!r:.500}")
+            raise UpstreamError(codes.SERVER, f"error in stream: {chunk['error']!r:.500}")
         usage = chunk.get("usage")
         if usage:
             yield "usage", {

@@ -6,7 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import ChatRefusal, not_found, too_many, unavailable
-from ..lib import answers
+from ..lib import answers, error_codes as codes
 from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
@@ -312,22 +312,22 @@ class AiChatConversation(models.Model):
         """Words for a person, in the user's language, for each failure code."""
         _ = self.env._
         return {
-            "auth": _("The AI service rejected the API key. Ask an administrator to check it."),
-            "forbidden": _("The AI service refused access to this model."),
-            "not_found": _("The AI service does not know this model or address."),
-            "rate_limit": _("The AI service is busy or over its quota. Try again in a moment."),
-            "bad_request": _("The AI service could not handle this request."),
-            "redirect": _("The AI service redirected the request to another address, which is "
-                          "not followed. Check the API URL in Settings."),
-            "server": _("The AI service had an internal error. Try again in a moment."),
-            "timeout": _("The AI service did not answer in time."),
-            "connection": _("The AI service could not be reached or dropped the connection."),
-            "malformed": _("The AI service sent an answer that could not be read."),
-            answers.DEADLINE: _("The answer took too long and was cut off."),
-            answers.TOO_LONG: _("The answer was too long and was cut off."),
-            answers.DELETED: _("The conversation was deleted."),
-            answers.CUT: _("The AI service ended the answer before it was complete."),
-            answers.INTERNAL: _("Something went wrong on the server."),
+            codes.AUTH: _("The AI service rejected the API key. Ask an administrator to check it."),
+            codes.FORBIDDEN: _("The AI service refused access to this model."),
+            codes.NOT_FOUND: _("The AI service does not know this model or address."),
+            codes.RATE_LIMIT: _("The AI service is busy or over its quota. Try again in a moment."),
+            codes.BAD_REQUEST: _("The AI service could not handle this request."),
+            codes.REDIRECT: _("The AI service redirected the request to another address, which is "
+                              "not followed. Check the API URL in Settings."),
+            codes.SERVER: _("The AI service had an internal error. Try again in a moment."),
+            codes.TIMEOUT: _("The AI service did not answer in time."),
+            codes.CONNECTION: _("The AI service could not be reached or dropped the connection."),
+            codes.MALFORMED: _("The AI service sent an answer that could not be read."),
+            codes.CUT: _("The AI service ended the answer before it was complete."),
+            codes.DEADLINE: _("The answer took too long and was cut off."),
+            codes.TOO_LONG: _("The answer was too long and was cut off."),
+            codes.DELETED: _("The conversation was deleted."),
+            codes.INTERNAL: _("Something went wrong on the server."),
         }
 
     @api.model

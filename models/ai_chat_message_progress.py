@@ -18,7 +18,7 @@ from odoo.sql_db import connection_info_for
 from odoo.tools import SQL, config
 
 from ..exceptions import not_found, too_many
-from ..lib import pg_listener, sse
+from ..lib import error_codes as codes, pg_listener, sse
 from ..lib.answers import Answer, follow, follow_stored
 from ..lib.hub import hub_for
 
@@ -263,7 +263,7 @@ class AiChatMessage(models.Model):
         state, conversation_id, content, reasoning, html, error, code = row
         return {"message_id": self.id, "conversation_id": conversation_id, "state": state,
                 "content": content, "reasoning": reasoning, "html": html or "",
-                "error_message": error or "", "error_code": code or "internal"}
+                "error_message": error or "", "error_code": code or codes.INTERNAL}
 
     def _answer_request_stop(self):
         """Ask the owner of this streaming answer to stop it; an owner that is gone (its lease

@@ -2,7 +2,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..lib import settings as chat_settings
+from ..lib import error_codes as codes, settings as chat_settings
 from ..lib.upstream import UpstreamConfig, UpstreamError, list_models
 
 DEFAULTS = chat_settings.ChatSettings()
@@ -112,7 +112,7 @@ class ResConfigSettings(models.TransientModel):
             names = list_models(config)
         except UpstreamError as exc:
             messages = self.env["ai.chat.conversation"]._stream_error_messages()
-            raise UserError(messages.get(exc.code) or messages["internal"]) from None
+            raise UserError(messages.get(exc.code) or messages[codes.INTERNAL]) from None
         if model not in names:
             notice = self.env._("Connected, but the default model %(model)s is not offered.",
                                 model=model)

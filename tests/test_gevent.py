@@ -7,13 +7,13 @@ from unittest import TestCase
 
 from .fake_llm import FakeLLM, Reply
 
-LIB = Path(__file__).resolve().parent.parent / "lib"
+ADDON = Path(__file__).resolve().parent.parent
 # Run as a script beside lib/, patched first as odoo-bin gevent does: plain Python, no Odoo.
 SCRIPT = """
 import gevent.monkey; gevent.monkey.patch_all()
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import upstream
+from lib import upstream
 config = upstream.UpstreamConfig(base_url=sys.argv[2], api_key="", llm_model="fake-model")
 events = list(upstream.ChatStream(config, [{"role": "user", "content": "Hi"}]))
 print(json.dumps(events))
@@ -25,7 +25,7 @@ class TestUpstreamUnderGevent(TestCase):
         fake = FakeLLM().start()
         self.addCleanup(fake.stop)
         fake.script(Reply(chunks=["Hello", " gevent"]))
-        result = subprocess.run([sys.executable, "-W", "ignore", "-c", SCRIPT, str(LIB), fake.url],
+        result = subprocess.run([sys.executable, "-W", "ignore", "-c", SCRIPT, str(ADDON), fake.url],
                                 capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr[-2000:])
         events = json.loads(result.stdout)

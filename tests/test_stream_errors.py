@@ -1,14 +1,22 @@
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..lib import answers
+from ..lib import answers, error_codes
 from .common import AiStreamChatCase
 from .fake_llm import Reply
 
 
 @tagged("post_install", "-at_install")
 class TestStreamErrors(AiStreamChatCase):
+    def test_every_error_code_has_words_and_is_in_the_wire_contract(self):
+        messages = self.env["ai.chat.conversation"]._stream_error_messages()
+        self.assertEqual(set(messages), set(error_codes.ALL))
+        contract = (Path(__file__).resolve().parent.parent / "docs" / "wire-contract.md").read_text()
+        listed = contract[contract.index("- `error.code`"):].split("\n- ")[0]
+        self.assertEqual({code for code in error_codes.ALL if f"`{code}`" in listed}, set(error_codes.ALL))
+
     def assert_error(self, events, code):
         errors = self.of(events, "error")
         self.assertEqual(len(errors), 1, events)
