@@ -14,7 +14,6 @@ from .error_codes import CUT, INTERNAL, STOPPED, TOO_LONG
 from .render import IncrementalRenderer
 
 PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
-MAX_ANSWER_CHARS = 200_000  # a runaway model must not fill the database: answers are cut here
 
 
 

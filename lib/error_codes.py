@@ -17,7 +17,7 @@ CUT = "cut"  # the stream ended without a finish_reason
 
 # The generation itself (lib/answers.py, lib/hub.py)
 DEADLINE = "deadline"  # the answer's maximum duration
-TOO_LONG = "too_long"  # MAX_ANSWER_CHARS of text, or of reasoning
+TOO_LONG = "too_long"  # the max_answer_chars setting, of text or of reasoning
 DELETED = "deleted"  # the conversation was deleted meanwhile
 INTERNAL = "internal"
 

@@ -6,7 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import ChatRefusal, not_found, too_many, unavailable
-from ..lib import answers, error_codes as codes
+from ..lib import error_codes as codes
 from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
@@ -239,7 +239,7 @@ class AiChatConversation(models.Model):
             uid=self.env.uid,
             llm_model=answer.llm_model,
             deadline=time.monotonic() + max(settings.max_stream_seconds, 1),
-            max_answer_chars=answers.MAX_ANSWER_CHARS,
+            max_answer_chars=settings.max_answer_chars,
             error_messages=self._stream_error_messages(),
             attachments=tuple(question._attachment_chips()),
         )

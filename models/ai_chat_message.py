@@ -3,7 +3,6 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..lib.answers import MAX_ANSWER_CHARS
 from ..lib.render import render_markdown, sanitize_html
 
 
@@ -55,8 +54,10 @@ class AiChatMessage(models.Model):
 
     @api.constrains("content", "reasoning")
     def _check_text_length(self):
-        # The stream cuts answers well below this; it bounds what a client could write directly.
-        limit = 2 * MAX_ANSWER_CHARS
+        # The stream cuts answers and the route questions well below this; it bounds what a
+        # client could write directly.
+        settings = self.env["ai.chat.conversation"]._get_chat_settings()
+        limit = 2 * max(settings.max_answer_chars, settings.max_message_chars)
         for message in self:
             if max(len(message.content or ""), len(message.reasoning or "")) > limit:
                 raise ValidationError(self.env._("A message has at most %(limit)s characters.", limit=limit))

@@ -64,8 +64,8 @@ class TestStreamErrors(AiStreamChatCase):
 
     def test_reasoning_is_cut_like_the_answer(self):
         self.fake.script(Reply(reasoning=["think " * 10] * 5, chunks=["Done."]))
-        with patch.object(answers, "MAX_ANSWER_CHARS", 120):
-            events, _response = self.chat("Hi")
+        self.set_param("max_answer_chars", "120")
+        events, _response = self.chat("Hi")
         answer = self.assert_error(events, "too_long")
         self.assertEqual(len(answer.reasoning), 120)
         self.assertEqual("".join(d["content"] for d in self.of(events, "reasoning")), answer.reasoning)
