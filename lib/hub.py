@@ -228,20 +228,23 @@ class Hub:
             elif now - answer.last_render >= self.render_every:
                 answer.render()  # text came, then the upstream paused: show it rendered
 
-    def _save(self, now, with_progress=True):
-        """Save ends, and progress if asked; True when the database took them."""
+    def _unsaved(self, now, with_progress):
+        """(progress to save: (answer, content, reasoning, piece counts), ended answers)."""
         with self.lock:
             answers = [a for a in self.answers.values() if a.message_id not in self.ended_at]
         progress, finals = [], []
         for answer in answers:
             if answer.ended:
                 finals.append(answer)
-                continue
-            if not with_progress:
-                continue
-            content, reasoning, counts = answer.progress()
-            if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3:
-                progress.append((answer, content, reasoning, counts))
+            elif with_progress:
+                content, reasoning, counts = answer.progress()
+                if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3:
+                    progress.append((answer, content, reasoning, counts))
+        return progress, finals
+
+    def _save(self, now, with_progress=True):
+        """Save ends, and progress if asked; True when the database took them."""
+        progress, finals = self._unsaved(now, with_progress)
         if not progress and not finals:
             return True
         try:

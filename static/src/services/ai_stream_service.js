@@ -185,14 +185,42 @@ async function readEvents(response, { onEvent, signal } = {}) {
     const reader = response.body.getReader();
     const onAbort = () => reader.cancel().catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
-    let lastEventId = null;
-    let done = null;
+    const seen = { lastEventId: null, done: null };
     const decoder = new TextDecoder();
-    const parser = new SSEParser(({ id, event, data }) => {
-        if (done || signal?.aborted) {
+    const parser = eventParser(seen, onEvent, signal);
+    try {
+        while (!seen.done) {
+            const chunk = await nextChunk(reader, signal, seen.lastEventId);
+            if (chunk.done) {
+                parser.push(decoder.decode());
+                parser.end();
+                break;
+            }
+            parser.push(decoder.decode(chunk.value, { stream: true }));
+        }
+        if (!seen.done) {
+            throw new StreamInterruptedError("The answer stopped before it was complete.", {
+                lastEventId: seen.lastEventId,
+            });
+        }
+        return { lastEventId: seen.lastEventId, done: seen.done };
+    } finally {
+        signal?.removeEventListener("abort", onAbort);
+        // Release the connection: after `done`, on any error, or when `onEvent` threw.
+        reader.cancel().catch(() => {});
+    }
+}
+
+/**
+ * An SSE parser handing each JSON event to `onEvent`, and noting in `seen` the last event id
+ * and the `done` payload; nothing is handed over after `done` or once aborted.
+ */
+function eventParser(seen, onEvent, signal) {
+    return new SSEParser(({ id, event, data }) => {
+        if (seen.done || signal?.aborted) {
             return;
         }
-        lastEventId = id;
+        seen.lastEventId = id;
         let payload;
         try {
             payload = JSON.parse(data);
@@ -201,45 +229,30 @@ async function readEvents(response, { onEvent, signal } = {}) {
             return;
         }
         if (event === "done") {
-            done = payload;
+            seen.done = payload;
         }
         onEvent?.(event, payload, id);
     });
+}
+
+/** The body's next chunk; a connection lost meanwhile is a StreamInterruptedError. */
+async function nextChunk(reader, signal, lastEventId) {
+    let chunk;
     try {
-        while (!done) {
-            let chunk;
-            try {
-                chunk = await reader.read();
-            } catch (error) {
-                if (signal?.aborted) {
-                    throw abortError(signal);
-                }
-                throw new StreamInterruptedError("The connection was lost during the answer.", {
-                    lastEventId,
-                    cause: error,
-                });
-            }
-            if (signal?.aborted) {
-                throw abortError(signal);
-            }
-            if (chunk.done) {
-                parser.push(decoder.decode());
-                parser.end();
-                break;
-            }
-            parser.push(decoder.decode(chunk.value, { stream: true }));
+        chunk = await reader.read();
+    } catch (error) {
+        if (signal?.aborted) {
+            throw abortError(signal);
         }
-        if (!done) {
-            throw new StreamInterruptedError("The answer stopped before it was complete.", {
-                lastEventId,
-            });
-        }
-        return { lastEventId, done };
-    } finally {
-        signal?.removeEventListener("abort", onAbort);
-        // Release the connection: after `done`, on any error, or when `onEvent` threw.
-        reader.cancel().catch(() => {});
+        throw new StreamInterruptedError("The connection was lost during the answer.", {
+            lastEventId,
+            cause: error,
+        });
     }
+    if (signal?.aborted) {
+        throw abortError(signal);
+    }
+    return chunk;
 }
 
 /**
