@@ -1,10 +1,8 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import { Component, useSubEnv } from "@odoo/owl";
+import { Component } from "@odoo/owl";
 import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { registry } from "@web/core/registry";
-import { patch } from "@web/core/utils/patch";
 import { STATIC_ACTIONS_GROUP_NUMBER } from "@web/search/action_menus/action_menus";
-import { FormCogMenu } from "@web/views/form/form_cog_menu/form_cog_menu";
 
 /** Bus event the systray chat answers: open the chat with this record attached. */
 export const ASK_RECORD_EVENT = "ai_stream_chat:ask-record";
@@ -22,20 +20,6 @@ function formRecord(env) {
     const record = env.aiStreamChatFormRecord?.() || env.model?.root;
     return record?.resId ? { resModel: record.resModel, resId: record.resId } : null;
 }
-
-// The control panel of a form has no `env.model` (only its renderer has): the gear menu
-// tells its items which record it is about, from its own props.
-patch(FormCogMenu.prototype, {
-    setup() {
-        super.setup(...arguments);
-        useSubEnv({
-            aiStreamChatFormRecord: () => {
-                const [resId] = this.props.getActiveIds?.() || [];
-                return resId ? { resModel: this.props.resModel, resId } : null;
-            },
-        });
-    },
-});
 
 /** "Ask AI" in the gear menu of a saved record's form: the chat opens with the record attached. */
 export class AskAiMenu extends Component {
