@@ -12,7 +12,7 @@ import {
 import { contains, mountWithCleanup } from "@web/../tests/web_test_helpers";
 
 import { ChatAction } from "@ai_stream_chat/chat_action/chat_action";
-import { GROUP_SIZE } from "@ai_stream_chat/markdown_blocks/markdown_blocks";
+import { RUN_SIZE } from "@ai_stream_chat/answer_body/answer_body";
 import { mockChatServer } from "./ai_stream_chat_test_helpers";
 
 describe.current.tags("desktop");
@@ -148,24 +148,24 @@ test("an example prompt of the welcome screen fills the composer", async () => {
     expect(".o_ai_stream_chat_input").toBeFocused();
 });
 
-test("a long answer renders in groups of blocks; finished groups are left alone", async () => {
+test("a long answer renders in runs of blocks; finished runs are left alone", async () => {
     const server = mockChatServer();
     await mountChat();
     await type("Long please");
     await press("Enter");
     const stream = await server.stream(0);
     stream.start();
-    const paragraphs = Array.from({ length: GROUP_SIZE + 2 }, (_, i) => `<p>Paragraph ${i}</p>`);
+    const paragraphs = Array.from({ length: RUN_SIZE + 2 }, (_, i) => `<p>Paragraph ${i}</p>`);
     stream.render(0, paragraphs);
-    await waitFor(`.o_ai_stream_chat_block:contains(Paragraph ${GROUP_SIZE + 1})`);
-    expect(".o_ai_stream_chat_block_group").toHaveCount(2);
+    await waitFor(`.o_ai_stream_chat_block:contains(Paragraph ${RUN_SIZE + 1})`);
+    expect(".o_ai_stream_chat_block_run").toHaveCount(2);
     const firstGroupBlock = queryFirst(".o_ai_stream_chat_block");
 
-    stream.render(GROUP_SIZE + 1, ["<p>Tail, rewritten</p>", "<p>One more</p>"]);
+    stream.render(RUN_SIZE + 1, ["<p>Tail, rewritten</p>", "<p>One more</p>"]);
     await waitFor(".o_ai_stream_chat_block:contains(One more)");
-    expect(".o_ai_stream_chat_block").toHaveCount(GROUP_SIZE + 3);
-    expect(queryAllTexts(".o_ai_stream_chat_block_group:eq(1) .o_ai_stream_chat_block")).toEqual([
-        `Paragraph ${GROUP_SIZE}`,
+    expect(".o_ai_stream_chat_block").toHaveCount(RUN_SIZE + 3);
+    expect(queryAllTexts(".o_ai_stream_chat_block_run:eq(1) .o_ai_stream_chat_block")).toEqual([
+        `Paragraph ${RUN_SIZE}`,
         "Tail, rewritten",
         "One more",
     ]);

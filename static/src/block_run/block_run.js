@@ -2,9 +2,9 @@
 import { Component } from "@odoo/owl";
 import { MarkdownBlock } from "../markdown_block/markdown_block";
 
-/** A run of consecutive blocks; a group out of view is not laid out or painted (see scss). */
-export class MarkdownGroup extends Component {
-    static template = "ai_stream_chat.MarkdownGroup";
+/** A run of consecutive blocks; a run out of view is not laid out or painted (see scss). */
+export class BlockRun extends Component {
+    static template = "ai_stream_chat.BlockRun";
     static components = { MarkdownBlock };
     static props = { blocks: { type: Array, element: String } };
 }
