@@ -1,4 +1,5 @@
 """The admin's choices, parsed from system parameters (`ai_stream_chat.<key>`) into plain values."""
+import json
 from dataclasses import dataclass, field, fields
 
 PREFIX = "ai_stream_chat."
@@ -26,6 +27,30 @@ def parse_temperature(text):
     return value
 
 
+# Request fields the chat itself sets: extra parameters cannot replace them.
+RESERVED_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})
+MAX_EXTRA_PARAMS_CHARS = 4000
+
+
+def parse_extra_params(text):
+    """'{"top_p": 0.9}' -> {'top_p': 0.9}; '' -> {}. Raises ValueError with what is wrong."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if len(text) > MAX_EXTRA_PARAMS_CHARS:
+        raise ValueError(f"longer than {MAX_EXTRA_PARAMS_CHARS} characters")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object ({...})")
+    reserved = sorted(RESERVED_PARAMS & value.keys())
+    if reserved:
+        raise ValueError(f"set by the chat itself: {', '.join(reserved)}")
+    return value
+
+
 @dataclass(frozen=True)
 class ChatSettings:
     api_url: str = DEFAULT_API_URL
@@ -47,6 +72,8 @@ class ChatSettings:
     max_attachments: int = 10
     document_chars: int = 60000  # all documents of one prompt together; fit it to the model
     denied_models: tuple = ()  # records never given to the AI, besides the built-in list
+    # Added to every request's JSON body (top_p, provider routing, a server's own options).
+    extra_params: dict = field(default_factory=dict, hash=False)
 
     @property
     def max_file_bytes(self):
@@ -65,6 +92,8 @@ class ChatSettings:
                     values[f.name] = tuple(parse_model_list(raw))
                 elif f.name == "temperature":
                     values[f.name] = parse_temperature(raw)
+                elif f.name == "extra_params":
+                    values[f.name] = parse_extra_params(raw)
                 elif f.type in ("int", int):
                     values[f.name] = max(0, int(raw))
                 else:

@@ -9,7 +9,7 @@ import json
 import logging
 import select
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # openai's HTTP library imports trio when it is installed, and tells "not installed" by an
 # ImportError. Under gevent, which removes select.epoll, trio fails with an AttributeError
@@ -36,6 +36,8 @@ class UpstreamConfig:
     temperature: float | None = None
     max_tokens: int = 0
     timeout: float = 120.0  # seconds without a byte from the server
+    extra_body: dict = field(default_factory=dict, hash=False)  # merged into the JSON body
+    extra_headers: dict = field(default_factory=dict, hash=False, repr=False)  # e.g. a gateway's
 
     def __repr__(self):  # keeps the key out of tracebacks and logs
         return f"UpstreamConfig(base_url={self.base_url!r}, llm_model={self.llm_model!r})"
@@ -135,6 +137,10 @@ class ChatStream:
             kwargs["temperature"] = self.config.temperature
         if self.config.max_tokens:
             kwargs["max_tokens"] = self.config.max_tokens
+        if self.config.extra_body:
+            kwargs["extra_body"] = dict(self.config.extra_body)
+        if self.config.extra_headers:
+            kwargs["extra_headers"] = dict(self.config.extra_headers)
         create = _client(self.config).chat.completions.with_streaming_response.create
         try:
             return create(**kwargs, stream_options={"include_usage": True}).__enter__()

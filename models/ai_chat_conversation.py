@@ -243,15 +243,33 @@ class AiChatConversation(models.Model):
             error_messages=self._stream_error_messages(),
             attachments=tuple(question._attachment_chips()),
         )
-        upstream = UpstreamConfig(
+        upstream = self._stream_upstream(settings, answer.llm_model)
+        return answer._answer_stream(job, ChatStream(upstream, messages))
+
+    @api.model
+    def _stream_upstream(self, settings, llm_model):
+        """How the AI service is asked for this answer: an UpstreamConfig."""
+        body, headers = self._stream_request_options(settings, llm_model)
+        return UpstreamConfig(
             base_url=settings.api_url,
             api_key=settings.api_key,
-            llm_model=answer.llm_model,
+            llm_model=llm_model,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             timeout=settings.timeout,
+            extra_body=body,
+            extra_headers=headers,
         )
-        return answer._answer_stream(job, ChatStream(upstream, messages))
+
+    @api.model
+    def _stream_request_options(self, settings, llm_model):
+        """(extra JSON body fields, extra HTTP headers) of the request to the AI service.
+
+        The place for another addon to add provider options, e.g. `top_p`, a gateway's
+        headers, a per-model `reasoning_effort`: override, call super() and add to its dicts.
+        The administrator's *Extra request parameters* (Settings) come first.
+        """
+        return dict(settings.extra_params), {}
 
     @api.model
     def _stream_conversation(self, conversation_id):

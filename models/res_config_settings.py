@@ -90,11 +90,21 @@ class ResConfigSettings(models.TransientModel):
              "payment servers and the like.",
     )
 
+    ai_stream_chat_extra_params = fields.Char(  # config parameters cannot be Text
+        string="Extra request parameters", config_parameter=PREFIX + "extra_params",
+        help='A JSON object added to every request to the AI service, e.g. {"top_p": 0.9} or '
+             'a server\'s own options such as {"provider": {"order": ["Together"]}}.',
+    )
+
     def set_values(self):
         try:
             chat_settings.parse_temperature(self.ai_stream_chat_temperature)
         except ValueError:
             raise UserError(self.env._("The temperature must be a number from 0 to 2.")) from None
+        try:
+            chat_settings.parse_extra_params(self.ai_stream_chat_extra_params)
+        except ValueError as exc:
+            raise UserError(self.env._("Extra request parameters: %(problem)s.", problem=exc)) from None
         super().set_values()
 
     def action_ai_stream_chat_test_connection(self):

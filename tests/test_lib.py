@@ -4,7 +4,7 @@ from unittest import TestCase
 from ..lib.documents import Document, Placed, allocate, block, place
 from ..lib.extract import cut_at_line
 from ..lib.prompt import build_messages
-from ..lib.settings import ChatSettings, parse_model_list, parse_temperature
+from ..lib.settings import ChatSettings, parse_extra_params, parse_model_list, parse_temperature
 from ..lib.sse import EventEncoder
 from ..lib.upstream import UpstreamConfig
 
@@ -16,6 +16,15 @@ class TestLib(TestCase):
         second = encoder.encode("done", {})
         self.assertEqual(first, b'id: 1\nevent: delta\ndata: {"content":"a\\nb"}\n\n')
         self.assertTrue(second.startswith(b"id: 2\n"))
+
+    def test_extra_params_are_a_json_object_without_the_chat_s_own_fields(self):
+        self.assertEqual(parse_extra_params(' {"top_p": 0.9} '), {"top_p": 0.9})
+        self.assertEqual(parse_extra_params(""), {})
+        for text in ("[1]", "{", '{"stream": false}', '"x"', "{" + " " * 5000 + "}"):
+            with self.subTest(text=text[:20]), self.assertRaises(ValueError):
+                parse_extra_params(text)
+        # A hand-edited bad value falls back to none, as other settings fall back to defaults.
+        self.assertEqual(ChatSettings.from_params({"ai_stream_chat.extra_params": "{"}.get).extra_params, {})
 
     def test_settings_parse_and_fall_back(self):
         params = {

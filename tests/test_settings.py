@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.ai_chat_conversation import AiChatConversation
 from .common import AiStreamChatCase
 
 
@@ -35,6 +38,38 @@ class TestSettings(AiStreamChatCase):
         bad = self.env["res.config.settings"].with_user(admin).create({"ai_stream_chat_temperature": "hot"})
         with self.assertRaises(UserError):
             bad.execute()
+
+    def test_extra_request_parameters_reach_the_ai_service(self):
+        admin = self.env.ref("base.user_admin")
+        self.env["res.config.settings"].with_user(admin).create({
+            "ai_stream_chat_extra_params": '{"top_p": 0.5, "provider": {"order": ["A", "B"]}}',
+        }).execute()
+        self.chat("Hi")
+        body = self.fake.requests[-1]["json"]
+        self.assertEqual((body["top_p"], body["provider"]), (0.5, {"order": ["A", "B"]}))
+        self.assertEqual(body["model"], "fake-model")
+        for text, problem in (("[1, 2]", "not a JSON object"), ('{"top_p": ', "not JSON"),
+                              ('{"model": "other"}', "set by the chat itself: model")):
+            with self.subTest(text=text):
+                settings = self.env["res.config.settings"].with_user(admin).create({
+                    "ai_stream_chat_extra_params": text,
+                })
+                with self.assertRaisesRegex(UserError, problem):
+                    settings.execute()
+        self.assertEqual(self.env["ai.chat.conversation"]._get_chat_settings().extra_params["top_p"], 0.5)
+
+    def test_another_addon_adds_provider_options_by_overriding_one_method(self):
+        options = AiChatConversation._stream_request_options
+
+        def with_gateway(conversation, settings, llm_model):
+            body, headers = options(conversation, settings, llm_model)
+            return {**body, "reasoning_effort": "low"}, {**headers, "X-Gateway-Team": "sales"}
+
+        with patch.object(AiChatConversation, "_stream_request_options", with_gateway):
+            self.chat("Hi")
+        request = self.fake.requests[-1]
+        self.assertEqual(request["json"]["reasoning_effort"], "low")
+        self.assertEqual(request["headers"]["x-gateway-team"], "sales")
 
     def test_connection_check_lists_models_or_explains(self):
         admin = self.env.ref("base.user_admin")
