@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from odoo.tests.common import BaseCase
 
@@ -311,6 +312,18 @@ class TestBlocks(BaseCase):
 
 
 class TestSanitize(BaseCase):
+    def test_the_browser_keeps_the_same_allowlist_as_the_server(self):
+        """Two layers, one policy: DOMPurify's config in the web client (markdown_parts.js)
+        allows exactly the server's tags, attributes and link schemes."""
+        js = (Path(__file__).resolve().parent.parent / "static/src/markdown_block/markdown_parts.js").read_text()
+
+        def js_list(name):
+            return set(re.findall(r'"([\w-]+)"', re.search(name + r": \[(.*?)\]", js, re.DOTALL).group(1)))
+
+        self.assertEqual(js_list("ALLOWED_TAGS"), set(render._ALLOWED))
+        self.assertEqual(js_list("ALLOWED_ATTR"), set().union(*render._ALLOWED.values()))
+        schemes = re.search(r"ALLOWED_URI_REGEXP: /\^\(\?:(.*?)\):/i", js).group(1)
+        self.assertEqual(set(schemes.replace("https?", "http|https").split("|")), render._SAFE_SCHEMES)
 
     def test_xss_corpus(self):
         for source in XSS_CORPUS:
