@@ -6,6 +6,7 @@ from . import test_documents
 from . import test_extract
 from . import test_extract_sandbox
 from . import test_gevent
+from . import test_generation
 from . import test_history_budget
 from . import test_hub
 from . import test_internal_only
