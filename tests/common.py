@@ -81,6 +81,11 @@ class AiStreamChatCase(HttpCase):
         self.env.invalidate_all()
         return events, response
 
+    def authenticate(self, user, password, **kwargs):
+        # It reads the user on the test's connection, which an answer may be using.
+        with self.held_db():
+            return super().authenticate(user, password, **kwargs)
+
     @contextmanager
     def held_db(self):
         """The test's connection, kept from server threads while the test uses it mid-answer.
