@@ -13,7 +13,15 @@ import { browser } from "@web/core/browser/browser";
 
 const encoder = new TextEncoder();
 
-export const CONFIG = { models: ["model-a", "model-b"], default_model: "model-a", max_message_chars: 100 };
+// As chat_config answers (models/ai_chat_conversation.py), with a short message limit.
+export const CONFIG = {
+    models: ["model-a", "model-b"],
+    default_model: "model-a",
+    max_message_chars: 100,
+    max_file_bytes: 10 * 1024 * 1024,
+    max_attachments: 10,
+    document_chars: 60000,
+};
 
 /** One answer of `POST /ai/stream_chat` the test writes step by step. */
 export class FakeStream {

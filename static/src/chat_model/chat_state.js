@@ -8,12 +8,14 @@ import { _t } from "@web/core/l10n/translation";
 
 let nextLocalId = 1;
 
+// The server's settings (chat_config) are the only source of the limits: until they arrive,
+// 0 means "not checked here"; the server checks every limit anyway.
 export const DEFAULT_CONFIG = Object.freeze({
     models: [],
     default_model: "",
     max_message_chars: 0,
-    max_file_bytes: 10 * 1024 * 1024,
-    max_attachments: 10,
+    max_file_bytes: 0,
+    max_attachments: 0,
     document_chars: 0,
 });
 

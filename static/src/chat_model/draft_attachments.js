@@ -225,7 +225,10 @@ export class DraftAttachments {
                 return error.message;
             }
             if (error.status === 413) {
-                return _t("This file is too large; the limit is %s.", formatBytes(this.state.config.max_file_bytes));
+                const max = this.state.config.max_file_bytes;
+                return max
+                    ? _t("This file is too large; the limit is %s.", formatBytes(max))
+                    : _t("This file is too large.");
             }
             if (error.status === 0) {
                 return _t("Could not reach the server.");
