@@ -32,6 +32,8 @@ from PyPDF2.errors import DependencyError
 from PyPDF2.filters import ASCII85Decode, ASCIIHexDecode
 from PyPDF2.generic import DictionaryObject, IndirectObject
 
+from . import markdown_table
+
 _logger = logging.getLogger(__name__)
 
 # --- limits -----------------------------------------------------------------------------------
@@ -657,13 +659,9 @@ def _joined(blocks, max_chars):
 
 
 def _markdown_table(rows):
-    """rows of str; the first is the header. `|` escaped, line breaks folded."""
-    width = max(len(row) for row in rows)
-    cells = [[_fold_lines(cell).replace("|", "\\|") for cell in row]
-             + [""] * (width - len(row)) for row in rows]
-    lines = ["| " + " | ".join(row) + " |" for row in cells]
-    lines.insert(1, "|" + " --- |" * width)
-    return "\n".join(lines)
+    """rows of str; the first is the header. Line breaks folded, cells escaped."""
+    return markdown_table.layout([[markdown_table.escape_cell(_fold_lines(cell)) for cell in row]
+                                  for row in rows])
 
 
 def _fold_lines(cell):

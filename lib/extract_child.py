@@ -2,11 +2,12 @@
 
     python3 extract_child.py MEMORY_BYTES CPU_SECONDS REQUEST < file
 
-Run by path, so lib/ is sys.path[0] and Odoo is never imported here. REQUEST is a JSON object
+Run by path (lib/ is then sys.path[0]), so Odoo is never imported here. REQUEST is a JSON object
 (filename, mimetype, max_chars), stdin the file's bytes; the answer, on stdout, is one JSON
 object: the Extraction's fields, or "error" and "message" (an ExtractionError), and "peak_kb"
 (this process's maximum resident memory).
 """
+import os
 import resource
 import signal
 import sys
@@ -39,7 +40,9 @@ def main(memory_bytes, cpu_seconds, request):
     # Libraries warn about hostile files at length; the parent reads only the answer.
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")
-    from extract import ExtractionError, extract_text
+    # From the addon's folder lib/ is a package, whose modules import each other relatively.
+    sys.path[0] = os.path.dirname(os.path.abspath(sys.path[0]))
+    from lib.extract import ExtractionError, extract_text
 
     request = json.loads(request)
     data = sys.stdin.buffer.read()

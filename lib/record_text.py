@@ -8,6 +8,7 @@ visible note. The notes are in English: they are read by the model, not by the u
 import re
 
 from .extract import cut_at_line
+from .markdown_table import escape_cell, layout
 
 TABLE_MAX_COLUMNS = 8
 TABLE_MAX_ROWS = 50
@@ -24,7 +25,7 @@ def table_cell(text, max_chars=CELL_MAX_CHARS):
     text = one_line(text)
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    return escape_cell(text)
 
 
 def markdown_table(columns, rows, total_rows=None, max_columns=TABLE_MAX_COLUMNS, max_rows=TABLE_MAX_ROWS):
@@ -35,15 +36,10 @@ def markdown_table(columns, rows, total_rows=None, max_columns=TABLE_MAX_COLUMNS
     columns = list(columns)[:max_columns]
     shown = [list(row)[: len(columns)] for row in list(rows)[:max_rows]]
     total = max(total_rows or 0, len(rows))
-    lines = [
-        "| " + " | ".join(table_cell(label) for label in columns) + " |",
-        "|" + " --- |" * len(columns),
-    ]
-    for row in shown:
-        row += [""] * (len(columns) - len(row))
-        lines.append("| " + " | ".join(table_cell(cell) for cell in row) + " |")
+    table = layout([[table_cell(label) for label in columns]]
+                   + [[table_cell(cell) for cell in row] + [""] * (len(columns) - len(row)) for row in shown])
     note = f"showing {len(shown)} of {total} lines" if len(shown) < total else ""
-    return "\n".join(lines), note
+    return table, note
 
 
 def _field_line(label, text):
