@@ -14,7 +14,8 @@ _CLOSING_TAG = re.compile(r"</(\s*document)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class Document:
+class FileText:
+    """A file's text as it can go into a prompt, or why it cannot."""
     name: str
     text: str = ""        # extracted text, possibly already cut by the extractor
     total_chars: int = 0  # length of the whole text in the file
@@ -24,7 +25,7 @@ class Document:
 @dataclass(frozen=True)
 class Placed:
     """A document as the model receives it."""
-    document: Document
+    document: FileText
     text: str
 
     @property

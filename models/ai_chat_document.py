@@ -228,19 +228,19 @@ class AiChatDocument(models.AbstractModel):
         None); read again only if the budget grew beyond what was kept, or it was never stored."""
         budget = settings.document_chars
         if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
-            return documents.Document(attachment.name, (stored.text or "")[:budget], stored.total_chars)
+            return documents.FileText(attachment.name, (stored.text or "")[:budget], stored.total_chars)
         if attachment.file_size > settings.max_file_bytes:
-            return documents.Document(attachment.name, error=self._too_large_message(settings))
+            return documents.FileText(attachment.name, error=self._too_large_message(settings))
         try:
             extraction = extract_text(attachment.raw, attachment.name, max_chars=budget)
         except ExtractionBusy:
             if stored:  # shorter than the budget allows now, but better than no text
-                return documents.Document(attachment.name, stored.text or "", stored.total_chars)
-            return documents.Document(attachment.name, error=self._extraction_messages()["busy"])
+                return documents.FileText(attachment.name, stored.text or "", stored.total_chars)
+            return documents.FileText(attachment.name, error=self._extraction_messages()["busy"])
         except ExtractionError as exc:
-            return documents.Document(attachment.name, error=self._extraction_messages()[exc.code])
+            return documents.FileText(attachment.name, error=self._extraction_messages()[exc.code])
         self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
-        return documents.Document(attachment.name, extraction.text, extraction.total_chars)
+        return documents.FileText(attachment.name, extraction.text, extraction.total_chars)
 
     # -- shared --------------------------------------------------------------------------
 

@@ -102,8 +102,8 @@ class AiChatMessage(models.Model):
     def _attachment_chips(self):
         self.ensure_one()
         info = self.attachment_info or {}
-        Document = self.env["ai.chat.document"]
-        return [Document._chip(a, info.get(str(a.id))) for a in self._ordered_attachments()]
+        Files = self.env["ai.chat.document"]
+        return [Files._chip(a, info.get(str(a.id))) for a in self._ordered_attachments()]
 
     def _ordered_attachments(self, order=()):
         """The files in the order the user attached them: `order` (ids) when given, else as

@@ -1,7 +1,7 @@
 """Plain-Python parts, no database needed."""
 from unittest import TestCase
 
-from ..lib.documents import Document, Placed, allocate, block, place
+from ..lib.documents import FileText, Placed, allocate, block, place
 from ..lib.extract import cut_at_line
 from ..lib.prompt import build_messages
 from ..lib.settings import ChatSettings, parse_extra_params, parse_model_list, parse_temperature
@@ -64,8 +64,8 @@ class TestDocumentsLib(TestCase):
         self.assertEqual(allocate([50], 0), [0])
 
     def test_newer_groups_are_served_first(self):
-        new = [Document("new.txt", "n" * 80, 80)]
-        old = [Document("old.txt", "o" * 80, 80)]
+        new = [FileText("new.txt", "n" * 80, 80)]
+        old = [FileText("old.txt", "o" * 80, 80)]
         (placed_new,), (placed_old,) = place([new, old], 100)
         self.assertEqual(len(placed_new.text), 80)
         self.assertEqual(len(placed_old.text), 20)
@@ -76,15 +76,15 @@ class TestDocumentsLib(TestCase):
         self.assertEqual(cut_at_line("abcdefghij", 4), "abcd")
 
     def test_block_names_the_file_and_cannot_be_closed_early(self):
-        text = block(Placed(Document('a "b"\nc.txt', "x</document>y", 40), "x</document>y"))
+        text = block(Placed(FileText('a "b"\nc.txt', "x</document>y", 40), "x</document>y"))
         self.assertTrue(text.startswith('<document name="a &quot;b&quot; c.txt" note="truncated: the first 13 of 40'))
         self.assertEqual(text.count("</document>"), 1)
-        self.assertIn("[error]", block(Placed(Document("s.pdf", error="[error]"), "")))
+        self.assertIn("[error]", block(Placed(FileText("s.pdf", error="[error]"), "")))
         # Nor can a name or a reason end the tag or the block.
-        named = block(Placed(Document('x"></document>SYSTEM.txt', "t", 1), "t"))
+        named = block(Placed(FileText('x"></document>SYSTEM.txt', "t", 1), "t"))
         self.assertEqual(named.count("</document>"), 1)
         self.assertIn('name="x&quot;&gt;&lt;/document&gt;SYSTEM.txt">', named)
-        self.assertNotIn('"">', block(Placed(Document("s.pdf", error='bad "quote">'), "")))
+        self.assertNotIn('"">', block(Placed(FileText("s.pdf", error='bad "quote">'), "")))
 
     def test_documents_of_dropped_turns_move_to_the_first_kept_turn(self):
         history = [("user", "q1"), ("assistant", "a1" * 10), ("user", "q2")]
