@@ -10,7 +10,8 @@ import re
 import unittest
 from pathlib import Path
 
-from odoo.tests import HttpCase, common, no_retry, tagged
+from odoo.addons.web.tests import test_js as web_test_js  # a module: pytest collects none of its classes
+from odoo.tests import common, no_retry, tagged
 
 ADDON = "ai_stream_chat"
 TESTS_DIR = Path(__file__).resolve().parent.parent / "static" / "tests"
@@ -18,19 +19,6 @@ SUCCESS_SIGNAL = "[HOOT] Test suite succeeded"
 PASSED_RE = re.compile(r"\[HOOT\] Passed (\d+) tests")
 UNKNOWN_ID = "did not find job with ID"
 FOCUSED_RE = re.compile(r"\b(?:test|describe)(?:\.\w+)*\.(?:only|debug)\b")
-
-
-def hoot_hash(text):
-    """Id Hoot gives a suite or test: a 32-bit string hash of its full name, in hexadecimal."""
-    value = 0
-    for char in text:
-        value = ((value << 5) - value + ord(char)) & 0xFFFFFFFF
-    return f"{value:08x}"
-
-
-def hoot_error_checker(message):
-    """Hoot logs each failed test with its prefix and goes on; anything else stops the run."""
-    return "[HOOT]" not in message
 
 
 class _ConsoleRecorder(logging.Filter):
@@ -47,11 +35,10 @@ class _ConsoleRecorder(logging.Filter):
 
 
 @tagged("post_install", "-at_install")
-class TestJs(HttpCase):
-    def test_hoot_suite_hash(self):
-        # Values Odoo's own suite checks (addons/web/tests/test_js.py) for @web suites.
-        self.assertEqual(hoot_hash("@web/core"), "e39ce9ba")
-        self.assertEqual(hoot_hash("@web/core/autocomplete"), "69a6561d")
+class TestJs(web_test_js.HOOTCommon):
+    """Odoo's Hoot helpers (suite ids, and its own tests of them), run for this addon's suite."""
+
+    _test_params = []  # set by Odoo's own test runner from --test-tags; pytest has none
 
     def test_no_focused_test(self):
         """`only`/`debug` would silently restrict the run to one test."""
@@ -67,7 +54,7 @@ class TestJs(HttpCase):
         self._check_test_bundle()
         # Test files are Odoo modules "@ai_stream_chat/../tests/<file>.test"; Hoot puts them in
         # suites "@ai_stream_chat/<file>", so "@ai_stream_chat" is the suite of them all.
-        suite_id = hoot_hash(f"@{ADDON}")
+        suite_id = self._generate_hash(f"@{ADDON}")
         logger = self._logger.getChild("browser")  # where ChromeBrowser logs the console
         own_level, shown_level = logger.level, logger.getEffectiveLevel()
         recorder = _ConsoleRecorder(shown_level)
@@ -82,7 +69,7 @@ class TestJs(HttpCase):
                 login="admin",
                 timeout=300,
                 success_signal=SUCCESS_SIGNAL,
-                error_checker=hoot_error_checker,
+                error_checker=web_test_js.unit_test_error_checker,  # [HOOT] lines go on
             )
         except unittest.SkipTest as exc:
             self.fail(f"The Hoot tests could not run in the browser: {exc}")
