@@ -27,6 +27,9 @@ def parse_temperature(text):
     return value
 
 
+# Where 0 would mean no bound at all (answers without end) or a broken one (every lease over
+# at once), 0 falls back to the default.
+POSITIVE = frozenset({"max_answer_chars", "answer_lease_seconds"})
 # Request fields the chat itself sets: extra parameters cannot replace them.
 RESERVED_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})
 MAX_EXTRA_PARAMS_CHARS = 4000
@@ -43,6 +46,8 @@ def parse_extra_params(text):
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:  # [[[[... within the length limit
+        raise ValueError("nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("not a JSON object ({...})")
     reserved = sorted(RESERVED_PARAMS & value.keys())
@@ -95,7 +100,10 @@ class ChatSettings:
                 elif f.name == "extra_params":
                     values[f.name] = parse_extra_params(raw)
                 elif f.type in ("int", int):
-                    values[f.name] = max(0, int(raw))
+                    number = max(0, int(raw))
+                    if f.name in POSITIVE and not number:
+                        raise ValueError(raw)
+                    values[f.name] = number
                 else:
                     values[f.name] = raw
             except ValueError:

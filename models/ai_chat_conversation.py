@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import copy
 import time
 from typing import NamedTuple
 
@@ -269,7 +270,8 @@ class AiChatConversation(models.Model):
         headers, a per-model `reasoning_effort`: override, call super() and add to its dicts.
         The administrator's *Extra request parameters* (Settings) come first.
         """
-        return dict(settings.extra_params), {}
+        # A copy: the settings are cached for every request, and overrides add to what they get.
+        return copy.deepcopy(settings.extra_params), {}
 
     @api.model
     def _stream_conversation(self, conversation_id):

@@ -20,9 +20,12 @@ class TestLib(TestCase):
     def test_extra_params_are_a_json_object_without_the_chat_s_own_fields(self):
         self.assertEqual(parse_extra_params(' {"top_p": 0.9} '), {"top_p": 0.9})
         self.assertEqual(parse_extra_params(""), {})
-        for text in ("[1]", "{", '{"stream": false}', '"x"', "{" + " " * 5000 + "}"):
+        for text in ("[1]", "{", '{"stream": false}', '"x"', "{" + " " * 5000 + "}", '{"a": ' + "[" * 3000):
             with self.subTest(text=text[:20]), self.assertRaises(ValueError):
                 parse_extra_params(text)
+        # Zero would leave answers unbounded: the default holds.
+        self.assertEqual(ChatSettings.from_params({"ai_stream_chat.max_answer_chars": "0"}.get).max_answer_chars,
+                         ChatSettings().max_answer_chars)
         # A hand-edited bad value falls back to none, as other settings fall back to defaults.
         self.assertEqual(ChatSettings.from_params({"ai_stream_chat.extra_params": "{"}.get).extra_params, {})
 
