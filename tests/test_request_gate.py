@@ -2,7 +2,11 @@
 import threading
 import time
 from unittest import TestCase
+from unittest.mock import patch
 
+from odoo.tools import config
+
+from ..controllers import gevent_gate
 from ..lib.request_gate import GateFull, RequestGate
 
 
@@ -55,3 +59,16 @@ class TestRequestGate(TestCase):
                 raise ValueError("boom")
         with gate.entered():
             pass
+
+
+class TestGateSize(TestCase):
+    def slots(self, **options):
+        with patch.dict(config.options, {"db_maxconn": 64, "db_maxconn_gevent": None, **options}):
+            return gevent_gate._slots()
+
+    def test_two_by_default_more_from_the_odoo_configuration_never_past_half_the_pool(self):
+        self.assertEqual(self.slots(), 2)
+        self.assertEqual(self.slots(ai_stream_chat_gevent_requests="6"), 6)
+        self.assertEqual(self.slots(ai_stream_chat_gevent_requests="40"), 32)
+        self.assertEqual(self.slots(ai_stream_chat_gevent_requests="40", db_maxconn_gevent=10), 5)
+        self.assertEqual(self.slots(ai_stream_chat_gevent_requests="many"), 2)
