@@ -1,4 +1,4 @@
-"""Measures text extraction (lib/extract.py): prints markdown tables, asserts nothing.
+"""Measures text extraction (lib/extract/): prints markdown tables, asserts nothing.
 
     python3 benchmarks/extract.py
 
@@ -32,7 +32,7 @@ RUNS = 3
 
 
 def import_extract():
-    """lib/extract.py as odoo.addons.ai_stream_chat.lib.extract, through the symlink that
+    """lib/extract/ as odoo.addons.ai_stream_chat.lib.extract, through the symlink that
     `make test` creates (created here when missing)."""
     link = ADDONS / "ai_stream_chat"
     if not link.exists():
@@ -114,7 +114,7 @@ def in_process(extract, pdf, xlsx):
         print(f"| {label} | {len(data) / 1024:,.0f} KB | {max_chars:,} | {result.kind} "
               f"| {result.pages} | {len(result.text):,} / {result.total_chars:,} "
               f"| {wall * 1000:,.0f} ms | {cpu * 1000:,.0f} ms |")
-    print(f"\nPython {sys.version.split()[0]}. A sheet keeps {extract.SHEET_MAX_ROWS:,} rows; the "
+    print(f"\nPython {sys.version.split()[0]}. A sheet keeps {extract.sheets.SHEET_MAX_ROWS:,} rows; the "
           "rest are estimated from its declared size. A PDF stops at the first page past "
           "max_chars and estimates the total from the pages read.")
 
@@ -175,7 +175,7 @@ def in_sandbox(extract, extract_sandbox):
     print(f"\nLimits: {extract_sandbox.MEMORY_BYTES / 2 ** 20:,.0f} MB of address space, "
           f"{extract_sandbox.CPU_SECONDS} s of CPU, {extract_sandbox.WALL_SECONDS} s of wall time, "
           f"{extract_sandbox.MAX_RUNNING} at once; the PDF reader stops itself after "
-          f"{extract.PDF_MAX_SECONDS} s.")
+          f"{extract.pdf.PDF_MAX_SECONDS} s.")
 
 
 def fixed_cost(extract, extract_sandbox):

@@ -10,7 +10,7 @@ limit: a 300-page PDF, a 10 MB spreadsheet and a 10 MB Word document; see benchm
 - MEMORY_BYTES: the child's address space (RLIMIT_AS). Past it allocations fail: "needs too
   much memory to read".
 - CPU_SECONDS: the child's CPU time (RLIMIT_CPU); it is then ended by SIGXCPU: "took too long
-  to read". Above the PDF reader's own deadline (extract.PDF_MAX_SECONDS), which keeps the
+  to read". Above the PDF reader's own deadline (extract.pdf.PDF_MAX_SECONDS), which keeps the
   pages read so far.
 - WALL_SECONDS: the child's wall time, after which the parent kills it: "took too long".
 - MAX_RUNNING: extractions at once in one server process (each may use MEMORY_BYTES and a
@@ -46,8 +46,7 @@ class ExtractionBusy(ExtractionError):
     """MAX_RUNNING extractions are running in this process already."""
 
     def __init__(self):
-        super().__init__("busy", "The server is reading other files. Try again in a few "
-                                 "seconds.")
+        super().__init__("busy")
 
 
 def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS,

@@ -309,14 +309,27 @@ class AiChatDocument(models.AbstractModel):
 
     @api.model
     def _extraction_messages(self):
-        """Words for a person for each ExtractionError code."""
+        """Words for a person for each ExtractionError code (extract.REASONS)."""
         _ = self.env._
         return {
             "unsupported": _("This file type is not supported. Attach a PDF, an office "
                              "document, a spreadsheet or a text file."),
+            "old_office": _("Old Office files (.doc, .ppt) cannot be read: save this one as "
+                            ".docx or .pptx and attach it again."),
+            "image": _("Pictures are not read (there is no text recognition): attach a "
+                       "document with a text layer instead."),
+            "archive": _("Archives are not opened: attach the files inside instead."),
+            "executable": _("Programs are not read: attach a document instead."),
+            "media": _("Audio and video files are not read: attach a transcript instead."),
+            "encoding": _("The text encoding of this file cannot be read: save it as UTF-8."),
             "corrupt": _("This file is damaged and cannot be read."),
+            "password": _("This PDF is protected by a password: remove the password and attach "
+                          "it again."),
+            "encrypted": _("This PDF is encrypted in a way that cannot be read: save an "
+                           "unencrypted copy and attach it again."),
             "empty": _("This file contains no text."),
             "no_text": _("This PDF has no text layer (a scan?). Run it through OCR first."),
+            "bomb": _("This file inflates to an abnormal size (a zip bomb?) and was not read."),
             "too_large": _("This file is too large to read once uncompressed."),
             "memory": _("This file needs too much memory to read."),
             "timeout": _("This file took too long to read."),

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.tests import tagged
 
 from ..lib import extract_sandbox
+from ..lib.extract import REASONS
 from ..models import ai_chat_document
 from .common import AiStreamChatCase
 from .files import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
@@ -206,9 +207,11 @@ class TestDocuments(AiStreamChatCase):
 
     def test_bad_files_get_a_clear_refusal(self):
         cases = {
-            "tool.exe": (b"MZ\x90\x00" + b"\x00" * 200, "not supported"),
-            "bomb.docx": (make_zip_bomb(60 * 1024 * 1024), "too large"),
+            "tool.exe": (b"MZ\x90\x00" + b"\x00" * 200, "Programs are not read"),
+            "bomb.docx": (make_zip_bomb(60 * 1024 * 1024), "zip bomb"),
             "broken.pdf": (b"%PDF-1.4\n1 0 obj <<>> garbage", "damaged"),
+            "locked.pdf": (make_pdf(1, encrypt="secret"), "protected by a password"),
+            "notes.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "save this one as .docx"),
             "empty.txt": (b"", "no text"),
             "scan.pdf": (make_scanned_pdf(), "no text layer"),
         }
@@ -222,6 +225,11 @@ class TestDocuments(AiStreamChatCase):
         # The chat keeps working for the same user.
         events, _ = self.chat("Still there?")
         self.assertEqual(self.of(events, "done")[0]["state"], "done")
+
+    def test_every_refusal_reason_has_words_for_the_user(self):
+        words = self.env["ai.chat.document"]._extraction_messages()
+        self.assertEqual(set(words), set(REASONS))
+        self.assertTrue(all(words.values()))
 
     def test_files_past_the_reading_limits_say_why(self):
         with patch.object(extract_sandbox, "MEMORY_BYTES", SMALL_MEMORY):
@@ -354,7 +362,7 @@ class TestDocuments(AiStreamChatCase):
         by_name = {chip["name"]: chip for chip in files}
         self.assertTrue(by_name["terms.txt"]["id"])
         self.assertFalse(by_name["setup.exe"]["id"])
-        self.assertIn("not supported", by_name["setup.exe"]["error"])
+        self.assertIn("Programs are not read", by_name["setup.exe"]["error"])
         self.env.invalidate_all()
         ids = f"{record['id']},{by_name['terms.txt']['id']}"
         events, _ = self.chat("Who is this customer?", attachment_ids=ids)

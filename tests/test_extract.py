@@ -1,4 +1,5 @@
-"""Text extraction (lib/extract.py) on real files generated here; no database needed."""
+"""Text extraction (lib/extract/) on real files generated here; no database needed."""
+import dataclasses
 import io
 import logging
 import random
@@ -15,7 +16,8 @@ from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
 
 from odoo.addons.ai_stream_chat.lib import extract
-from odoo.addons.ai_stream_chat.lib.extract import ExtractionError, detect_kind, extract_text
+from odoo.addons.ai_stream_chat.lib.extract import (ExtractionError, detect_format, extract_text,
+                                                    package, pdf, sheets)
 
 from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
                     make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
@@ -56,20 +58,20 @@ class TestExtract(TestCase):
         pdf = make_pdf(20)
         clock = SimpleNamespace(monotonic=lambda: 0)
 
-        def slow_page(page, deadline, read=extract._page_text):
+        def slow_page(page, deadline, read=pdf._page_text):
             text = read(page, deadline)
-            clock.monotonic = lambda: extract.PDF_MAX_SECONDS + 1  # the first page used it all
+            clock.monotonic = lambda: pdf.PDF_MAX_SECONDS + 1  # the first page used it all
             return text
-        with patch.object(extract, "time", clock), patch.object(extract, "_page_text", slow_page):
+        with patch.object(pdf, "time", clock), patch.object(pdf, "_page_text", slow_page):
             result = extract_text(pdf, "slow.pdf")
         self.assertEqual((result.pages, result.truncated), (20, True))
         self.assertIn("## Page 1\n", result.text)
         self.assertNotIn("## Page 2\n", result.text)
         self.assertGreater(result.total_chars, 15 * len(result.text))
-        with patch.object(extract, "PDF_MAX_SECONDS", 0):  # not even the first page
+        with patch.object(pdf, "PDF_MAX_SECONDS", 0):  # not even the first page
             self.assertRefused("timeout", pdf, "slow.pdf")
         # reportlab encodes content as ASCII85 then Flate: both are decoded to measure it.
-        with patch.object(extract, "PDF_MAX_DECODED", 10_000):  # about two pages of content
+        with patch.object(pdf, "PDF_MAX_DECODED", 10_000):  # about two pages of content
             result = extract_text(pdf, "big.pdf")
         self.assertTrue(result.truncated)
         self.assertEqual(result.text.count("## Page "), 2)
@@ -91,7 +93,7 @@ class TestExtract(TestCase):
                           if r.levelno > logging.DEBUG and "salaries-2026" in r.getMessage()])
 
     def test_encrypted_pdf(self):
-        error = self.assertRefused("corrupt", make_pdf(1, encrypt="secret"), "locked.pdf")
+        error = self.assertRefused("password", make_pdf(1, encrypt="secret"), "locked.pdf")
         self.assertIn("password", error.message)
         # Only an owner password (printing/copying rights): readable with the empty password.
         owner_only = StandardEncryption("", ownerPassword="owner")
@@ -154,7 +156,7 @@ class TestExtract(TestCase):
         self.assertLess(time.perf_counter() - start, 1)
 
     def test_package_over_the_size_limit_is_refused(self):
-        with patch.object(extract, "ZIP_MAX_UNCOMPRESSED", 500):
+        with patch.object(package, "ZIP_MAX_UNCOMPRESSED", 500):
             self.assertRefused("too_large", make_docx(), "contract.docx")
             self.assertRefused("too_large", make_xlsx([["a"]]), "book.xlsx")
 
@@ -171,7 +173,7 @@ class TestExtract(TestCase):
                 [date(2024, 1, 15), "Pens", 3.0, "a|b"],
                 [datetime(2024, 1, 16, 10, 30), "Paper", 2.5, None],
                 [None, None, None, None]]  # an empty row: skipped
-        rows += [[None, f"Item {i}", i, None] for i in range(extract.SHEET_MAX_ROWS + 22)]
+        rows += [[None, f"Item {i}", i, None] for i in range(sheets.SHEET_MAX_ROWS + 22)]
         result = extract_text(make_xlsx(rows), "sales.xlsx")
         self.assertEqual((result.kind, result.pages), ("xlsx", 2))
         self.assertTrue(result.text.startswith(
@@ -179,8 +181,8 @@ class TestExtract(TestCase):
             "| 2024-01-15 | Pens | 3 | a\\|b |\n| 2024-01-16 10:30:00 | Paper | 2.5 |  |\n"
             "|  | Item 0 | 0 |  |\n"))
         # Header + 2 + (limit + 22) non-empty rows, the limit shown: 25 left out.
-        self.assertIn(f"| Item {extract.SHEET_MAX_ROWS - 4} |", result.text)
-        self.assertNotIn(f"| Item {extract.SHEET_MAX_ROWS - 3} |", result.text)
+        self.assertIn(f"| Item {sheets.SHEET_MAX_ROWS - 4} |", result.text)
+        self.assertNotIn(f"| Item {sheets.SHEET_MAX_ROWS - 3} |", result.text)
         # Estimated from the sheet's declared size, without reading the rest.
         self.assertIn("… about 25 more rows not shown\n\n## Sheet: Notes\n| Checked by Zoë |",
                       result.text)
@@ -196,20 +198,20 @@ class TestExtract(TestCase):
     def test_rows_past_the_limit_are_counted_without_a_declared_size(self):
         workbook = openpyxl.Workbook(write_only=True)  # writes no <dimension>
         sheet = workbook.create_sheet("Log")
-        for i in range(extract.SHEET_MAX_ROWS + 5):
+        for i in range(sheets.SHEET_MAX_ROWS + 5):
             sheet.append([i])
             sheet.append([])
         buffer = io.BytesIO()
         workbook.save(buffer)
         result = extract_text(buffer.getvalue(), "log.xlsx", max_chars=10 ** 6)
-        self.assertTrue(result.text.endswith(f"| {extract.SHEET_MAX_ROWS - 1} |\n"
+        self.assertTrue(result.text.endswith(f"| {sheets.SHEET_MAX_ROWS - 1} |\n"
                                              "… 5 more rows not shown"))
 
     def test_xlsx_wide_sheet_notes_the_cut_columns(self):
         result = extract_text(make_xlsx([list(range(60))]), "wide.xlsx")
         self.assertIn("| 49 |\n", result.text)
         self.assertNotIn("| 50 |", result.text)
-        self.assertIn(f"columns after the first {extract.SHEET_MAX_COLS} not shown", result.text)
+        self.assertIn(f"columns after the first {sheets.SHEET_MAX_COLS} not shown", result.text)
 
     def test_xls(self):
         book = xlwt.Workbook()
@@ -240,7 +242,7 @@ class TestExtract(TestCase):
         cases = [(None, ""), (True, "TRUE"), (3.0, "3"), (0.1 + 0.2, "0.3"), (1e20, "1e+20"),
                  (datetime(2024, 2, 29, 0, 0), "2024-02-29"), (7, "7"), (" x ", "x")]
         for value, expected in cases:
-            self.assertEqual(extract._format_cell(value), expected)
+            self.assertEqual(sheets._format_cell(value), expected)
 
     # Text files
 
@@ -294,14 +296,15 @@ class TestExtract(TestCase):
         gz = io.BytesIO()
         with zipfile.ZipFile(gz, "w") as archive:
             archive.writestr("a.txt", "hello")
-        for data, name, word in [
-            (exe, "setup.exe", "Executable"),
-            (b"\x7fELF\x02\x01\x01" + bytes(64), "tool", "Executable"),
-            (png.getvalue(), "photo.png", "Images"), (gz.getvalue(), "files.zip", "Archives"),
-            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.doc", ".docx"),
-            (bytes(range(256)) * 4, "data.txt", "not supported"),
+        for data, name, code, word in [
+            (exe, "setup.exe", "executable", "Executable"),
+            (b"\x7fELF\x02\x01\x01" + bytes(64), "tool", "executable", "Executable"),
+            (png.getvalue(), "photo.png", "image", "Images"),
+            (gz.getvalue(), "files.zip", "archive", "Archives"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.doc", "old_office", ".docx"),
+            (bytes(range(256)) * 4, "data.txt", "unsupported", "not supported"),
         ]:
-            error = self.assertRefused("unsupported", data, name)
+            error = self.assertRefused(code, data, name)
             self.assertIn(word, error.message, name)
 
     def test_empty_files(self):
@@ -313,12 +316,12 @@ class TestExtract(TestCase):
     # Detection and truncation
 
     def test_detection_order(self):
-        self.assertEqual(detect_kind(make_pdf(1), "report.txt", "text/plain"), "pdf")
-        self.assertEqual(detect_kind(make_xlsx([["a"]]), "data.bin", None), "xlsx")
-        self.assertEqual(detect_kind(make_odt(), "x", "application/octet-stream"), "odt")
-        self.assertEqual(detect_kind(b"a,b\n1,2", "export", "text/csv; charset=utf-8"), "csv")
-        self.assertEqual(detect_kind(b"<!DOCTYPE html><p>x", "page", None), "html")
-        self.assertEqual(detect_kind(b"plain", "C:\\Users\\me\\Makefile", None), "code")
+        self.assertEqual(detect_format(make_pdf(1), "report.txt", "text/plain").kind, "pdf")
+        self.assertEqual(detect_format(make_xlsx([["a"]]), "data.bin", None).kind, "xlsx")
+        self.assertEqual(detect_format(make_odt(), "x", "application/octet-stream").kind, "odt")
+        self.assertEqual(detect_format(b"a,b\n1,2", "export", "text/csv; charset=utf-8").kind, "csv")
+        self.assertEqual(detect_format(b"<!DOCTYPE html><p>x", "page", None).kind, "html")
+        self.assertEqual(detect_format(b"plain", "C:\\Users\\me\\Makefile", None).kind, "code")
 
     def test_truncation_prefers_a_line_break(self):
         source = "".join(f"line {i:04}\n" for i in range(1000))
@@ -382,7 +385,7 @@ class TestExtractBombs(TestCase):
     def test_pdf_deadline_holds_inside_a_page(self):
         baseline = fastest(lambda: extract_text(make_pdf(40), "forms.pdf"))
         bomb = make_nested_form_pdf(7, 8)  # 262,144 forms drawn on one page
-        with patch.object(extract, "PDF_MAX_SECONDS", 2 * baseline):
+        with patch.object(pdf, "PDF_MAX_SECONDS", 2 * baseline):
             elapsed, error = timed(lambda: extract_text(bomb, "forms.pdf"))
         self.assertEqual(error.code, "timeout")
         self.assertLess(elapsed, 6 * baseline)
@@ -403,7 +406,7 @@ class TestExtractBombs(TestCase):
         result = self.assertCostsLike(honest, make_repeated_slide_pptx(400, 20_000), "deck.pptx")
         self.assertEqual((len(result.text), result.pages, result.truncated), (100_000, 400, True))
         self.assertGreater(result.total_chars, 390 * 100_000)  # estimated from the slides read
-        with patch.object(extract, "ZIP_MAX_UNCOMPRESSED", 20 * 1024 * 1024):  # 40 MB listed
+        with patch.object(package, "ZIP_MAX_UNCOMPRESSED", 20 * 1024 * 1024):  # 40 MB listed
             with self.assertRaises(ExtractionError) as caught:
                 extract_text(make_repeated_slide_pptx(400, 20_000), "deck.pptx")
         self.assertEqual(caught.exception.code, "too_large")
@@ -423,7 +426,8 @@ class TestExtractBombs(TestCase):
     def test_running_out_of_memory_is_its_own_error(self):
         def hungry(data, max_chars):
             raise MemoryError
-        with patch.dict(extract._READERS, {"text": hungry}):
+        row = dataclasses.replace(detect_format(b"text", "a.txt", None), read=hungry)
+        with patch.object(extract, "detect_format", lambda *_args: row):
             with self.assertRaises(ExtractionError) as caught:
                 extract_text(b"text", "a.txt")
         self.assertEqual(caught.exception.code, "memory")
