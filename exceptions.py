@@ -4,6 +4,7 @@
 A refusal is a UserError, so over JSON-RPC the user reads its message as it is; the chat's HTTP
 routes answer it with its status (and Retry-After), as short text/plain (controllers/).
 """
+
 from odoo.exceptions import UserError
 
 

@@ -6,6 +6,7 @@ SSE `delta` event. No Odoo, no database, no rendering. Prints its URL on the fir
 
     bare_relay.py --port 8574 --upstream http://127.0.0.1:8573/v1
 """
+
 from gevent import monkey
 
 monkey.patch_all()
@@ -29,8 +30,10 @@ def sse(event_id, event, data):
 
 
 def make_app(upstream):
-    client = httpx2.Client(timeout=httpx2.Timeout(120, connect=10),
-                           limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100))
+    client = httpx2.Client(
+        timeout=httpx2.Timeout(120, connect=10),
+        limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+    )
 
     def relay():
         yield sse(1, "start", {})
@@ -48,14 +51,18 @@ def make_app(upstream):
 
     def app(environ, start_response):
         environ["wsgi.input"].read()
-        start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+        start_response(
+            "200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+        )
         return relay()
 
     return app
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--upstream", required=True, help="base URL, e.g. http://127.0.0.1:8573/v1")
     args = parser.parse_args()

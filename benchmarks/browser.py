@@ -4,6 +4,7 @@ Opens the full-page chat, sends one message, and lets a 20,000-token answer stre
 upstream as fast as it can. Reports the page's scripting time (Chrome's own ScriptDuration) and
 the longest gap between two animation frames while it streamed.
 """
+
 import time
 
 FRAME_PROBE = """

@@ -12,6 +12,7 @@
 
 No database and no server are needed; building the big files takes about 20 s.
 """
+
 import io
 import logging
 import random
@@ -28,6 +29,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))
 import files  # noqa: E402
 from stack import ADDONS  # noqa: E402
+
 RUNS = 3
 
 
@@ -39,15 +41,19 @@ def import_extract():
         ADDONS.mkdir(parents=True, exist_ok=True)
         link.symlink_to(REPO)
     import odoo.addons
+
     odoo.addons.__path__.append(str(ADDONS))
     from odoo.addons.ai_stream_chat.lib import extract, extract_sandbox
+
     return extract, extract_sandbox
 
 
 def made_up_words(count, seed=5):
     rnd = random.Random(seed)
-    words = ["".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=rnd.randint(2, 10)))
-             for _ in range(count)]
+    words = [
+        "".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=rnd.randint(2, 10)))
+        for _ in range(count)
+    ]
     return lambda k: " ".join(rnd.choices(words, k=k))
 
 
@@ -55,8 +61,9 @@ def make_docx(paragraphs, vocabulary):
     """Paragraphs of 40 words drawn from `vocabulary` made-up ones: the fewer, the better the
     document part compresses (50 made-up words fill the 50 MB unzipped limit in 8 MB)."""
     sentence = made_up_words(vocabulary)
-    return files.make_docx("".join(f"<w:p><w:r><w:t>{sentence(40)}</w:t></w:r></w:p>"
-                                   for _ in range(paragraphs)))
+    return files.make_docx(
+        "".join(f"<w:p><w:r><w:t>{sentence(40)}</w:t></w:r></w:p>" for _ in range(paragraphs))
+    )
 
 
 def make_wordy_xlsx(rows):
@@ -65,8 +72,18 @@ def make_wordy_xlsx(rows):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     for i in range(rows):
-        sheet.append([i, sentence(2), sentence(3), rnd.random() * 1000, rnd.randint(1, 99),
-                      sentence(1), date(2024, 1, i % 28 + 1), sentence(4)])
+        sheet.append(
+            [
+                i,
+                sentence(2),
+                sentence(3),
+                rnd.random() * 1000,
+                rnd.randint(1, 99),
+                sentence(1),
+                date(2024, 1, i % 28 + 1),
+                sentence(4),
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -76,14 +93,24 @@ def make_xlsx(rows=10_000):
     workbook = openpyxl.Workbook()  # not write_only: that one omits the sheet dimension
     sheet = workbook.active
     sheet.title = "Orders"
-    sheet.append(["Date", "Order", "Customer", "Product", "Quantity", "Unit price", "Total",
-                  "Status"])
+    sheet.append(
+        ["Date", "Order", "Customer", "Product", "Quantity", "Unit price", "Total", "Status"]
+    )
     start = date(2024, 1, 1)
     for i in range(rows - 1):
         quantity, price = i % 17 + 1, round(3.5 + i % 23 * 1.25, 2)
-        sheet.append([start + timedelta(days=i % 365), f"SO{i:05}", f"Customer {i % 311}",
-                      f"Product {i % 97}", quantity, price, quantity * price,
-                      ("draft", "sent", "done")[i % 3]])
+        sheet.append(
+            [
+                start + timedelta(days=i % 365),
+                f"SO{i:05}",
+                f"Customer {i % 311}",
+                f"Product {i % 97}",
+                quantity,
+                price,
+                quantity * price,
+                ("draft", "sent", "done")[i % 3],
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -103,20 +130,26 @@ def measure(function):
 def in_process(extract, pdf, xlsx):
     cases = [
         ("50-page PDF", "report.pdf", pdf, extract.DEFAULT_MAX_CHARS),
-        ("50-page PDF, read to the end", "report.pdf", pdf, 10 ** 7),
+        ("50-page PDF, read to the end", "report.pdf", pdf, 10**7),
         ("10,000 x 8 XLSX", "orders.xlsx", xlsx, extract.DEFAULT_MAX_CHARS),
     ]
-    print("| file | size | max_chars | kind | pages | chars returned / total | wall (median of 3) "
-          "| CPU (median of 3) |")
+    print(
+        "| file | size | max_chars | kind | pages | chars returned / total | wall (median of 3) "
+        "| CPU (median of 3) |"
+    )
     print("|---|---:|---:|---|---:|---:|---:|---:|")
     for label, name, data, max_chars in cases:
         wall, cpu, result = measure(lambda: extract.extract_text(data, name, max_chars=max_chars))
-        print(f"| {label} | {len(data) / 1024:,.0f} KB | {max_chars:,} | {result.kind} "
-              f"| {result.pages} | {len(result.text):,} / {result.total_chars:,} "
-              f"| {wall * 1000:,.0f} ms | {cpu * 1000:,.0f} ms |")
-    print(f"\nPython {sys.version.split()[0]}. A sheet keeps {extract.sheets.SHEET_MAX_ROWS:,} rows; the "
-          "rest are estimated from its declared size. A PDF stops at the first page past "
-          "max_chars and estimates the total from the pages read.")
+        print(
+            f"| {label} | {len(data) / 1024:,.0f} KB | {max_chars:,} | {result.kind} "
+            f"| {result.pages} | {len(result.text):,} / {result.total_chars:,} "
+            f"| {wall * 1000:,.0f} ms | {cpu * 1000:,.0f} ms |"
+        )
+    print(
+        f"\nPython {sys.version.split()[0]}. A sheet keeps {extract.sheets.SHEET_MAX_ROWS:,} rows; the "
+        "rest are estimated from its declared size. A PDF stops at the first page past "
+        "max_chars and estimates the total from the pages read."
+    )
 
 
 class ChildPeaks(logging.Handler):
@@ -141,13 +174,26 @@ def sandbox_cases():
         ("bomb: 262,144 nested forms", "forms.pdf", files.make_nested_form_pdf(7, 8)),
         ("bomb: a form drawing itself twice", "loop.pdf", files.make_self_drawing_form_pdf(2)),
         ("bomb: font widths for 30 million codes", "fonts.pdf", files.make_widths_pdf(30_000_000)),
-        ("bomb: one slide listed 400 times", "deck.pptx", files.make_repeated_slide_pptx(400, 20_000)),
-        ("bomb: one 20,000-character shared string in 40,000 cells", "shared.xlsx",
-         files.make_shared_string_xlsx(2000, 20, 20_000)),
-        ("bomb: a 20,000-character cell repeated 1000 x 1,000,000", "repeated.ods",
-         files.make_repeated_ods(20_000, 1000, 1_000_000)),
-        ("bomb: 100,000 blanks in a paragraph and a cell", "blanks.docx",
-         files.make_blank_run_docx(100_000)),
+        (
+            "bomb: one slide listed 400 times",
+            "deck.pptx",
+            files.make_repeated_slide_pptx(400, 20_000),
+        ),
+        (
+            "bomb: one 20,000-character shared string in 40,000 cells",
+            "shared.xlsx",
+            files.make_shared_string_xlsx(2000, 20, 20_000),
+        ),
+        (
+            "bomb: a 20,000-character cell repeated 1000 x 1,000,000",
+            "repeated.ods",
+            files.make_repeated_ods(20_000, 1000, 1_000_000),
+        ),
+        (
+            "bomb: 100,000 blanks in a paragraph and a cell",
+            "blanks.docx",
+            files.make_blank_run_docx(100_000),
+        ),
         ("bomb: 100,000 blanks in a <pre>", "blanks.html", files.make_blank_run_html(100_000)),
     ]
 
@@ -157,8 +203,10 @@ def in_sandbox(extract, extract_sandbox):
     logger = logging.getLogger(extract_sandbox.__name__)
     logger.addHandler(peaks)
     logger.setLevel(logging.DEBUG)
-    print(f"\n| in the sandbox (max_chars {extract.DEFAULT_MAX_CHARS:,}) | size | result "
-          "| wall | child peak memory |")
+    print(
+        f"\n| in the sandbox (max_chars {extract.DEFAULT_MAX_CHARS:,}) | size | result "
+        "| wall | child peak memory |"
+    )
     print("|---|---:|---|---:|---:|")
     for label, name, data in sandbox_cases():
         peaks.last = None
@@ -170,19 +218,25 @@ def in_sandbox(extract, extract_sandbox):
             outcome = f"error: {error.code}"
         wall = time.perf_counter() - start
         peak = f"{peaks.last / 1024:,.0f} MB" if peaks.last else "— (ended)"
-        print(f"| {label} | {len(data) / 1024:,.0f} KB | {outcome} | {wall * 1000:,.0f} ms "
-              f"| {peak} |")
-    print(f"\nLimits: {extract_sandbox.MEMORY_BYTES / 2 ** 20:,.0f} MB of address space, "
-          f"{extract_sandbox.CPU_SECONDS} s of CPU, {extract_sandbox.WALL_SECONDS} s of wall time, "
-          f"{extract_sandbox.MAX_RUNNING} at once; the PDF reader stops itself after "
-          f"{extract.pdf.PDF_MAX_SECONDS} s.")
+        print(
+            f"| {label} | {len(data) / 1024:,.0f} KB | {outcome} | {wall * 1000:,.0f} ms "
+            f"| {peak} |"
+        )
+    print(
+        f"\nLimits: {extract_sandbox.MEMORY_BYTES / 2 ** 20:,.0f} MB of address space, "
+        f"{extract_sandbox.CPU_SECONDS} s of CPU, {extract_sandbox.WALL_SECONDS} s of wall time, "
+        f"{extract_sandbox.MAX_RUNNING} at once; the PDF reader stops itself after "
+        f"{extract.pdf.PDF_MAX_SECONDS} s."
+    )
 
 
 def fixed_cost(extract, extract_sandbox):
     data = files.make_docx()
     print("\n| small DOCX (1 KB) | wall (median of 5) |\n|---|---:|")
-    for label, function in (("in this process", extract.extract_text),
-                            ("in the sandbox", extract_sandbox.extract_text)):
+    for label, function in (
+        ("in this process", extract.extract_text),
+        ("in the sandbox", extract_sandbox.extract_text),
+    ):
         walls = []
         for _ in range(5):
             start = time.perf_counter()

@@ -5,6 +5,7 @@ hundreds of concurrent streams from one process. Prints its base URL (…/v1) on
 
     fake_upstream.py --port 8573 --chunks 200 --delay 0.04 --text "word "
 """
+
 from gevent import monkey
 
 monkey.patch_all()
@@ -20,8 +21,14 @@ from gevent.pywsgi import WSGIServer  # noqa: E402
 def make_app(chunks, delay, text):
     def chunk(model, delta=None, finish=None, usage=None):
         choices = [] if usage else [{"index": 0, "delta": delta or {}, "finish_reason": finish}]
-        payload = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                   "model": model, "choices": choices, "usage": usage}
+        payload = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        }
         return b"data: " + json.dumps(payload).encode() + b"\n\n"
 
     def stream(model):
@@ -30,14 +37,18 @@ def make_app(chunks, delay, text):
             gevent.sleep(delay)
             yield chunk(model, {"content": text})
         yield chunk(model, {}, finish="stop")
-        yield chunk(model, usage={"prompt_tokens": 42, "completion_tokens": chunks,
-                                  "total_tokens": 42 + chunks})
+        yield chunk(
+            model,
+            usage={"prompt_tokens": 42, "completion_tokens": chunks, "total_tokens": 42 + chunks},
+        )
         yield b"data: [DONE]\n\n"
 
     def app(environ, start_response):
         path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
         if method == "GET" and path.endswith("/models"):
-            body = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
+            body = json.dumps(
+                {"object": "list", "data": [{"id": "bench", "object": "model"}]}
+            ).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
         if method != "POST" or not path.endswith("/chat/completions"):
@@ -53,14 +64,20 @@ def make_app(chunks, delay, text):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--delay", type=float, default=0.04)
     parser.add_argument("--text", default="word ")
     args = parser.parse_args()
-    server = WSGIServer(("127.0.0.1", args.port), make_app(args.chunks, args.delay, args.text),
-                        log=None, backlog=2048)
+    server = WSGIServer(
+        ("127.0.0.1", args.port),
+        make_app(args.chunks, args.delay, args.text),
+        log=None,
+        backlog=2048,
+    )
     server.init_socket()
     print(f"http://127.0.0.1:{server.server_port}/v1", flush=True)
     try:

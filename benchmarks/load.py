@@ -15,6 +15,7 @@ Benchmark users (load001...) are created once in the database; their sessions ar
 the Odoo config and checked, so later runs skip the logins (a first login hashes a password
 with 600,000 PBKDF2 rounds: about 0.4 s of CPU each).
 """
+
 from gevent import monkey
 
 monkey.patch_all()
@@ -65,6 +66,7 @@ psycopg2.extensions.set_wait_callback(_green_wait)
 
 # -- processes -----------------------------------------------------------------------------
 
+
 class Children:
     """Every process this benchmark starts, each in its own session, stopped by its id."""
 
@@ -109,8 +111,13 @@ def cpu_seconds(pid):
 def runqueue_wait(pid):
     """Seconds the process's threads have waited for a core (schedstat), None when unknown."""
     try:
-        return sum(int((task / "schedstat").read_text().split()[1])
-                   for task in Path(f"/proc/{pid}/task").iterdir()) / 1e9
+        return (
+            sum(
+                int((task / "schedstat").read_text().split()[1])
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            )
+            / 1e9
+        )
     except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
         return None
 
@@ -174,6 +181,7 @@ def wait_http(url, proc, seconds=180):
 
 # -- one stream ----------------------------------------------------------------------------
 
+
 class Result:
     __slots__ = ("status", "end", "code", "started", "deltas", "sent", "finished")
     # started: perf_counter() of the `start` event (the addon has created and committed the rows)
@@ -213,14 +221,14 @@ class Body:
                     if line_end < 0:
                         break
                     self.size = int(self.raw[:line_end].split(b";")[0], 16)
-                    self.raw = self.raw[line_end + 2:]
+                    self.raw = self.raw[line_end + 2 :]
                     if self.size == 0:
                         self.ended = True
                         break
                 if len(self.raw) < self.size + 2:
                     break
-                self.text += self.raw[:self.size]
-                self.raw = self.raw[self.size + 2:]
+                self.text += self.raw[: self.size]
+                self.raw = self.raw[self.size + 2 :]
                 self.size = None
         blocks = self.text.split(b"\n\n")
         self.text = blocks.pop()
@@ -283,8 +291,10 @@ def one_stream(host, port, request, handle, timeout, result):
             if result.status != 200:
                 result.end = "http"
                 return
-            chunked = any(line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
-                          for line in lines[1:])
+            chunked = any(
+                line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
+                for line in lines[1:]
+            )
             body = Body(chunked)
             data = rest
             while True:
@@ -310,8 +320,14 @@ def one_stream(host, port, request, handle, timeout, result):
 
 
 def http_request(host, port, path, body, content_type, cookie=None):
-    headers = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", f"Content-Type: {content_type}",
-               f"Content-Length: {len(body)}", "Accept: text/event-stream", "Connection: close"]
+    headers = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        "Accept: text/event-stream",
+        "Connection: close",
+    ]
     if cookie:
         headers.append(f"Cookie: {cookie}")
     return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
@@ -322,13 +338,16 @@ def run_streams(target, requests_, handle, timeout, ramp):
     host, port = target
     results = [Result() for _ in requests_]
     step = ramp / len(requests_) if requests_ else 0
-    greenlets = [gevent.spawn_later(i * step, one_stream, host, port, request, handle, timeout, result)
-                 for i, (request, result) in enumerate(zip(requests_, results))]
+    greenlets = [
+        gevent.spawn_later(i * step, one_stream, host, port, request, handle, timeout, result)
+        for i, (request, result) in enumerate(zip(requests_, results))
+    ]
     gevent.joinall(greenlets)
     return results
 
 
 # -- the database ----------------------------------------------------------------------------
+
 
 class Db:
     def __init__(self, name):
@@ -349,8 +368,10 @@ class Db:
     def writes(self, table="ai_chat_message"):
         """(inserts, updates, deletes) of a table so far."""
         # pg_stat_* is read from a snapshot cached for the transaction: autocommit gives fresh ones.
-        row = self.one("SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relname = %s",
-                       (table,))
+        row = self.one(
+            "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relname = %s",
+            (table,),
+        )
         return row or (0, 0, 0)
 
     def wal(self):
@@ -365,7 +386,10 @@ class Db:
     def set_params(self, values):
         for key, value in values.items():
             self.one("DELETE FROM ir_config_parameter WHERE key = %s RETURNING 1", (key,))
-            self.one("INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) RETURNING 1", (key, value))
+            self.one(
+                "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) RETURNING 1",
+                (key, value),
+            )
 
 
 class ConnectionWatch:
@@ -387,11 +411,14 @@ class ConnectionWatch:
     def _run(self):
         with self.conn.cursor() as cr:
             while True:
-                cr.execute("""SELECT application_name = %s, state, wait_event_type, wait_event, count(*)
+                cr.execute(
+                    """SELECT application_name = %s, state, wait_event_type, wait_event, count(*)
                                 FROM pg_stat_activity
                                WHERE datname = current_database() AND pid <> pg_backend_pid()
                                  AND application_name LIKE 'odoo-%%'
-                               GROUP BY 1, 2, 3, 4""", (self.app,))
+                               GROUP BY 1, 2, 3, 4""",
+                    (self.app,),
+                )
                 total = gevent_count = active = 0
                 for is_gevent, state, wait_type, wait, count in cr.fetchall():
                     total += count
@@ -403,7 +430,9 @@ class ConnectionWatch:
                 self.peak_gevent = max(self.peak_gevent, gevent_count)
                 self.peak_active = max(self.peak_active, active)
                 self.peak_rss = max(self.peak_rss, rss_mb(self.gevent_pid))
-                cr.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.app,))
+                cr.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.app,)
+                )
                 for (backend,) in cr.fetchall():
                     cpu = cpu_seconds(backend)
                     if cpu is not None:
@@ -426,6 +455,7 @@ class ConnectionWatch:
 
 PROGRESS_TABLE = "ai_chat_answer_progress"  # unlogged: where streaming answers save their text
 
+
 class OdooServer:
     def __init__(self, children, args, upstream_url, log_dir):
         self.children, self.args = children, args
@@ -434,11 +464,31 @@ class OdooServer:
         env = dict(os.environ)
         self.base = f"http://127.0.0.1:{args.http_port}"
         self.gevent_base = f"http://127.0.0.1:{args.gevent_port}"
-        cmd = [sys.executable, args.odoo_bin, "-c", args.conf, "-d", args.db, "--db-filter", f"^{args.db}$",
-               "--http-port", str(args.http_port), "--gevent-port", str(args.gevent_port),
-               "--workers", "2", "--max-cron-threads", "0", "--logfile", str(self.log),
-               "--log-handler", "odoo.addons.ai_stream_chat.lib.hub:DEBUG"]
-        self.proc = children.start(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        cmd = [
+            sys.executable,
+            args.odoo_bin,
+            "-c",
+            args.conf,
+            "-d",
+            args.db,
+            "--db-filter",
+            f"^{args.db}$",
+            "--http-port",
+            str(args.http_port),
+            "--gevent-port",
+            str(args.gevent_port),
+            "--workers",
+            "2",
+            "--max-cron-threads",
+            "0",
+            "--logfile",
+            str(self.log),
+            "--log-handler",
+            "odoo.addons.ai_stream_chat.lib.hub:DEBUG",
+        ]
+        self.proc = children.start(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
         wait_http(self.base + "/web/login", self.proc)
         wait_http(self.gevent_base + "/web/login", self.proc)
         self.gevent_pid = self.find_gevent()
@@ -467,7 +517,9 @@ def admin_session(base):
     session = requests.Session()
     page = session.get(base + "/web/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    session.post(base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token})
+    session.post(
+        base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token}
+    )
     return session
 
 
@@ -476,30 +528,55 @@ def ensure_users(db, base, count):
     from passlib.hash import pbkdf2_sha512
 
     logins = [f"load{i:03d}" for i in range(1, count + 1)]
-    existing = {row[0] for row in db.all("SELECT login FROM res_users WHERE login = ANY(%s)", (logins,))}
+    existing = {
+        row[0] for row in db.all("SELECT login FROM res_users WHERE login = ANY(%s)", (logins,))
+    }
     missing = [login for login in logins if login not in existing]
     if missing:
-        group = db.one("SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'group_user'")[0]
+        group = db.one(
+            "SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'group_user'"
+        )[0]
         session = admin_session(base)
         for start in range(0, len(missing), 50):
-            batch = [{"name": f"Load {login}", "login": login, "groups_id": [(6, 0, [group])]}
-                     for login in missing[start:start + 50]]
-            response = session.post(base + "/web/dataset/call_kw", json={
-                "jsonrpc": "2.0", "method": "call",
-                "params": {"model": "res.users", "method": "create", "args": [batch], "kwargs": {}}})
+            batch = [
+                {"name": f"Load {login}", "login": login, "groups_id": [(6, 0, [group])]}
+                for login in missing[start : start + 50]
+            ]
+            response = session.post(
+                base + "/web/dataset/call_kw",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "res.users",
+                        "method": "create",
+                        "args": [batch],
+                        "kwargs": {},
+                    },
+                },
+            )
             if "error" in response.json():
-                sys.exit(f"Could not create benchmark users: {response.json()['error']['data']['message']}")
+                sys.exit(
+                    f"Could not create benchmark users: {response.json()['error']['data']['message']}"
+                )
         # The ORM would hash with 600,000 rounds now and again at the first login.
-        db.one("UPDATE res_users SET password = %s WHERE login = ANY(%s) RETURNING 1",
-               (pbkdf2_sha512.using(rounds=1000).hash("load"), missing))
+        db.one(
+            "UPDATE res_users SET password = %s WHERE login = ANY(%s) RETURNING 1",
+            (pbkdf2_sha512.using(rounds=1000).hash("load"), missing),
+        )
     return logins, len(missing)
 
 
 def check_session(base, sid, csrf):
     """The stream route refuses an empty message with 400 for a live session and token."""
     try:
-        response = requests.post(base + "/ai/stream_chat", data={"message": "", "csrf_token": csrf},
-                                 cookies={"session_id": sid}, allow_redirects=False, timeout=60)
+        response = requests.post(
+            base + "/ai/stream_chat",
+            data={"message": "", "csrf_token": csrf},
+            cookies={"session_id": sid},
+            allow_redirects=False,
+            timeout=60,
+        )
     except requests.RequestException:
         return False
     return response.status_code == 400 and "empty" in response.text
@@ -509,8 +586,11 @@ def log_in(base, login):
     session = requests.Session()
     page = session.get(base + "/web/login", timeout=60).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = session.post(base + "/web/login", timeout=120, data={
-        "login": login, "password": "load", "csrf_token": token, "redirect": "/odoo"})
+    response = session.post(
+        base + "/web/login",
+        timeout=120,
+        data={"login": login, "password": "load", "csrf_token": token, "redirect": "/odoo"},
+    )
     match = re.search(r'csrf_token: "([^"]+)"', response.text)
     if not match or "session_id" not in session.cookies:
         raise RuntimeError(f"login of {login} failed ({response.status_code})")
@@ -538,6 +618,7 @@ def sessions_for(base, logins, cache_file):
 
 
 # -- measuring -----------------------------------------------------------------------------
+
 
 def pct(values, q):
     if not values:
@@ -570,7 +651,10 @@ def summarize(target, n, results, before, after, server_pid, ramp, extra=None):
     row["http"] = collections.Counter(r.status for r in results if r.end == "http")
     row["events"] = collections.Counter(r.code for r in results if r.end == "error")
     row["other"] = collections.Counter(
-        r.end + (f" {r.code}" if r.code else "") for r in results if r.end not in ("done", "error", "http"))
+        r.end + (f" {r.code}" if r.code else "")
+        for r in results
+        if r.end not in ("done", "error", "http")
+    )
     firsts = [r.deltas[0] - r.sent for r in results if r.deltas]
     gaps = [b - a for r in results for a, b in zip(r.deltas, r.deltas[1:])]
     row["first"] = (pct(firsts, 0.5), pct(firsts, 0.99))
@@ -632,7 +716,11 @@ LOG_RECORD = re.compile(r"^\S+ \S+ \d+ (ERROR|WARNING|CRITICAL) \S+ (\S+): (.*)$
 def log_summary(text):
     """Counts of the Odoo log's records: by level, by message, and those ending in a PoolError
     by the message they were logged with (each with its traceback)."""
-    levels, messages, pool_errors = collections.Counter(), collections.Counter(), collections.Counter()
+    levels, messages, pool_errors = (
+        collections.Counter(),
+        collections.Counter(),
+        collections.Counter(),
+    )
     tracebacks = 0
     for record in RECORD_START.split(text):
         match = LOG_RECORD.match(record.split("\n", 1)[0])
@@ -649,12 +737,19 @@ def log_summary(text):
     renders = [(float(ms), float(seconds)) for ms, seconds in RENDER_STATS.findall(text)]
     total = sum(seconds for _ms, seconds in renders)
     render_ms = sum(ms * seconds for ms, seconds in renders) / total if total else None
-    return {"pool_errors": pool_errors, "levels": levels, "messages": messages, "tracebacks": tracebacks,
-            "render_ms": render_ms}
+    return {
+        "pool_errors": pool_errors,
+        "levels": levels,
+        "messages": messages,
+        "tracebacks": tracebacks,
+        "render_ms": render_ms,
+    }
 
 
 # The hub's DEBUG line: tail-render CPU per stream-second over its last interval.
-RENDER_STATS = re.compile(r"tail renders used ([0-9.]+) ms of CPU per stream-second over ([0-9.]+) stream-seconds")
+RENDER_STATS = re.compile(
+    r"tail renders used ([0-9.]+) ms of CPU per stream-second over ([0-9.]+) stream-seconds"
+)
 
 
 def odoo_phase(server, db, n, sessions, logins, args):
@@ -664,8 +759,16 @@ def odoo_phase(server, db, n, sessions, logins, args):
     for i in range(n):
         sid, csrf = sessions[logins[i % len(logins)]]
         body = urlencode({"message": f"{QUESTION} ({i})", "csrf_token": csrf}).encode()
-        requests_.append(http_request(host, port, "/ai/stream_chat", body,
-                                      "application/x-www-form-urlencoded", f"session_id={sid}"))
+        requests_.append(
+            http_request(
+                host,
+                port,
+                "/ai/stream_chat",
+                body,
+                "application/x-www-form-urlencoded",
+                f"session_id={sid}",
+            )
+        )
     pid = server.gevent_pid
     streaming_before = db.streaming()
     writes_before, wal_before = db.writes(), db.wal()
@@ -690,11 +793,16 @@ def odoo_phase(server, db, n, sessions, logins, args):
         "updates": writes_after[1] - writes_before[1],
         "wal": db.wal_bytes(wal_before, wal_after),
         "progress": sum(progress_after) - sum(progress_before),
-        "peak_gevent": watch.peak_gevent, "peak_all": watch.peak_all, "peak_active": watch.peak_active,
-        "rss": watch.peak_rss, "states": watch.states,
+        "peak_gevent": watch.peak_gevent,
+        "peak_all": watch.peak_all,
+        "peak_active": watch.peak_active,
+        "rss": watch.peak_rss,
+        "states": watch.states,
         "postgres_pct": 100 * watch.postgres_cpu() / (after.wall - before.wall),
-        "left": left, "left_settled": left_settled,
-        "clients_s": clients_done - before.wall, "settle_s": settled,
+        "left": left,
+        "left_settled": left_settled,
+        "clients_s": clients_done - before.wall,
+        "settle_s": settled,
         "log": log_summary(server.log_since(log_offset)),
         "restarted": restarted,
     }
@@ -703,11 +811,14 @@ def odoo_phase(server, db, n, sessions, logins, args):
 
 # -- output --------------------------------------------------------------------------------
 
+
 def print_tables(rows, args):
     print("\n### Streams\n")
-    print("| target | N | completed/N | HTTP errors | `error` events | other failures "
-          "| `start` p50 / p99 (ms) | first delta p50 / p99 (ms) | gap between deltas p50 / p99 / max (ms) "
-          "| deltas per completed stream | stream p50 (s) | phase (s) |")
+    print(
+        "| target | N | completed/N | HTTP errors | `error` events | other failures "
+        "| `start` p50 / p99 (ms) | first delta p50 / p99 (ms) | gap between deltas p50 / p99 / max (ms) "
+        "| deltas per completed stream | stream p50 (s) | phase (s) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         duration = "—" if r["duration_p50"] is None else f"{r['duration_p50']:.1f}"
@@ -715,26 +826,32 @@ def print_tables(rows, args):
         phase = f"{r['wall']:.1f}"
         if "clients_s" in r:
             phase = f"{r['wall']:.1f} ({r['clients_s']:.1f} streams + {r['settle_s']:.1f} settle)"
-        print(f"| {r['target']} | {r['n']} | {r['completed']}/{r['n']} | {counted(r['http'])} "
-              f"| {counted(r['events'])} | {counted(r['other'])} "
-              f"| {ms(r['start'][0])} / {ms(r['start'][1])} "
-              f"| {ms(r['first'][0])} / {ms(r['first'][1])} "
-              f"| {ms(r['gap'][0], 1)} / {ms(r['gap'][1], 1)} / {ms(r['gap'][2])} "
-              f"| {deltas} | {duration} | {phase} |")
+        print(
+            f"| {r['target']} | {r['n']} | {r['completed']}/{r['n']} | {counted(r['http'])} "
+            f"| {counted(r['events'])} | {counted(r['other'])} "
+            f"| {ms(r['start'][0])} / {ms(r['start'][1])} "
+            f"| {ms(r['first'][0])} / {ms(r['first'][1])} "
+            f"| {ms(r['gap'][0], 1)} / {ms(r['gap'][1], 1)} / {ms(r['gap'][2])} "
+            f"| {deltas} | {duration} | {phase} |"
+        )
 
     print("\n### Resources\n")
-    print("| target | N | DB row writes per answer (ins + upd; progress: the unlogged table, ins + upd + del) | WAL per answer | peak DB connections "
-          "(gevent process / all Odoo; gevent active) | left `streaming` (right after / settled) "
-          "| server CPU s per stream-minute | server CPU % of a core | server waiting for a core (% of the phase) "
-          "| PostgreSQL CPU % of a core (the gevent process's backends) | peak RSS (MB) "
-          "| client CPU % of a core | machine busy % (2 cores) | CPU pressure (% of the phase some task waited) |")
+    print(
+        "| target | N | DB row writes per answer (ins + upd; progress: the unlogged table, ins + upd + del) | WAL per answer | peak DB connections "
+        "(gevent process / all Odoo; gevent active) | left `streaming` (right after / settled) "
+        "| server CPU s per stream-minute | server CPU % of a core | server waiting for a core (% of the phase) "
+        "| PostgreSQL CPU % of a core (the gevent process's backends) | peak RSS (MB) "
+        "| client CPU % of a core | machine busy % (2 cores) | CPU pressure (% of the phase some task waited) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "answers" in r:
             a = r["answers"]
             if a:
-                writes = (f"{(r['inserts'] + r['updates']) / a:.1f} ({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
-                          f"; progress {r['progress'] / a:.1f}")
+                writes = (
+                    f"{(r['inserts'] + r['updates']) / a:.1f} ({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
+                    f"; progress {r['progress'] / a:.1f}"
+                )
                 wal = f"{r['wal'] / a / 1024:.1f} KiB"
             else:
                 writes = wal = "— (no answer started)"
@@ -752,33 +869,57 @@ def print_tables(rows, args):
         def percent(key):
             return "—" if r.get(key) is None else f"{r[key]:.0f}"
 
-        print(f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} | {per_min} "
-              f"| {server_pct} | {percent('server_wait_pct')} | {percent('postgres_pct')} | {rss} "
-              f"| {r['client_pct']:.0f} | {r['machine_pct']:.0f} | {percent('pressure_pct')} |")
+        print(
+            f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} | {per_min} "
+            f"| {server_pct} | {percent('server_wait_pct')} | {percent('postgres_pct')} | {rss} "
+            f"| {r['client_pct']:.0f} | {r['machine_pct']:.0f} | {percent('pressure_pct')} |"
+        )
 
     odoo_rows = [r for r in rows if "log" in r]
     if odoo_rows:
         print("\n### Odoo log during each addon phase\n")
-        print("| target | N | tail-render CPU per stream-second | records with a PoolError, by message "
-              "| ERROR / WARNING records | tracebacks | most frequent records "
-              "| the gevent process's connections by state (share of samples) |")
+        print(
+            "| target | N | tail-render CPU per stream-second | records with a PoolError, by message "
+            "| ERROR / WARNING records | tracebacks | most frequent records "
+            "| the gevent process's connections by state (share of samples) |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for r in odoo_rows:
             log = r["log"]
-            top = "<br>".join(f"{count}× {message}".replace("|", "\\|")
-                              for message, count in log["messages"].most_common(3)) or "—"
+            top = (
+                "<br>".join(
+                    f"{count}× {message}".replace("|", "\\|")
+                    for message, count in log["messages"].most_common(3)
+                )
+                or "—"
+            )
             samples = sum(r["states"].values())
-            states = ", ".join(f"{state} {100 * count / samples:.0f}%"
-                               for state, count in r["states"].most_common(4)) if samples else "—"
-            pool = "<br>".join(f"{count}× {kind}".replace("|", "\\|")
-                               for kind, count in log["pool_errors"].most_common()) or "0"
+            states = (
+                ", ".join(
+                    f"{state} {100 * count / samples:.0f}%"
+                    for state, count in r["states"].most_common(4)
+                )
+                if samples
+                else "—"
+            )
+            pool = (
+                "<br>".join(
+                    f"{count}× {kind}".replace("|", "\\|")
+                    for kind, count in log["pool_errors"].most_common()
+                )
+                or "0"
+            )
             render = "—" if log["render_ms"] is None else f"{log['render_ms']:.2f} ms"
-            print(f"| {r['target']} | {r['n']} | {render} | {pool} | {log['levels']['ERROR']} / "
-                  f"{log['levels']['WARNING']} | {log['tracebacks']} | {top} | {states} |")
+            print(
+                f"| {r['target']} | {r['n']} | {render} | {pool} | {log['levels']['ERROR']} / "
+                f"{log['levels']['WARNING']} | {log['tracebacks']} | {top} | {states} |"
+            )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conf", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--odoo-bin", required=True)
@@ -787,12 +928,20 @@ def main():
     parser.add_argument("--gevent-port", type=int, default=8572)
     parser.add_argument("--fake-port", type=int, default=8573)
     parser.add_argument("--relay-port", type=int, default=8574)
-    parser.add_argument("--fake", choices=("gevent", "threaded"), default="gevent",
-                        help="benchmarks/fake_upstream.py or tests/fake_llm.py (threads)")
+    parser.add_argument(
+        "--fake",
+        choices=("gevent", "threaded"),
+        default="gevent",
+        help="benchmarks/fake_upstream.py or tests/fake_llm.py (threads)",
+    )
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--delay", type=float, default=0.04)
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per stream, then it is dropped")
-    parser.add_argument("--ramp", type=float, default=1.0, help="streams start evenly over these seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per stream, then it is dropped"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=1.0, help="streams start evenly over these seconds"
+    )
     parser.add_argument("--targets", default="direct,relay,odoo")
     args = parser.parse_args()
     counts = [int(n) for n in args.n.split(",")]
@@ -811,55 +960,129 @@ def main():
     try:
         mark = time.perf_counter()
         if args.fake == "gevent":
-            fake_cmd = [sys.executable, str(HERE / "fake_upstream.py"), "--port", str(args.fake_port)]
+            fake_cmd = [
+                sys.executable,
+                str(HERE / "fake_upstream.py"),
+                "--port",
+                str(args.fake_port),
+            ]
         else:
-            fake_cmd = [sys.executable, str(ROOT / "tests" / "fake_llm.py"), "--port", str(args.fake_port)]
+            fake_cmd = [
+                sys.executable,
+                str(ROOT / "tests" / "fake_llm.py"),
+                "--port",
+                str(args.fake_port),
+            ]
         fake_cmd += ["--chunks", str(args.chunks), "--delay", str(args.delay), "--text", "word "]
         fake = children.start(fake_cmd, stdout=subprocess.PIPE, text=True)
         fake_url = fake.stdout.readline().strip()
-        relay = children.start([sys.executable, str(HERE / "bare_relay.py"), "--port", str(args.relay_port),
-                                "--upstream", fake_url], stdout=subprocess.PIPE, text=True)
+        relay = children.start(
+            [
+                sys.executable,
+                str(HERE / "bare_relay.py"),
+                "--port",
+                str(args.relay_port),
+                "--upstream",
+                fake_url,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         relay.stdout.readline()
-        openai_body = json.dumps({"model": "bench", "stream": True, "stream_options": {"include_usage": True},
-                                  "messages": [{"role": "user", "content": QUESTION}]}).encode()
-        direct_req = http_request("127.0.0.1", args.fake_port, "/v1/chat/completions", openai_body, "application/json")
-        relay_req = http_request("127.0.0.1", args.relay_port, "/", b"message=Hi", "application/x-www-form-urlencoded")
+        openai_body = json.dumps(
+            {
+                "model": "bench",
+                "stream": True,
+                "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": QUESTION}],
+            }
+        ).encode()
+        direct_req = http_request(
+            "127.0.0.1", args.fake_port, "/v1/chat/completions", openai_body, "application/json"
+        )
+        relay_req = http_request(
+            "127.0.0.1", args.relay_port, "/", b"message=Hi", "application/x-www-form-urlencoded"
+        )
         # Warm both: the relay's client builds its pool at the first request.
         run_streams(("127.0.0.1", args.relay_port), [relay_req], handle_sse, args.timeout, 0)
-        timings.append(("fake upstream and bare relay started, one warm-up stream", time.perf_counter() - mark))
+        timings.append(
+            ("fake upstream and bare relay started, one warm-up stream", time.perf_counter() - mark)
+        )
 
         for n in counts:
             if "direct" in targets:
-                rows.append(reference_phase("direct", n, ("127.0.0.1", args.fake_port), [direct_req] * n,
-                                            handle_openai, fake.pid, args))
+                rows.append(
+                    reference_phase(
+                        "direct",
+                        n,
+                        ("127.0.0.1", args.fake_port),
+                        [direct_req] * n,
+                        handle_openai,
+                        fake.pid,
+                        args,
+                    )
+                )
                 timings.append((f"direct, N={n}", rows[-1]["wall"]))
             if "relay" in targets:
-                rows.append(reference_phase("relay", n, ("127.0.0.1", args.relay_port), [relay_req] * n,
-                                            handle_sse, relay.pid, args))
+                rows.append(
+                    reference_phase(
+                        "relay",
+                        n,
+                        ("127.0.0.1", args.relay_port),
+                        [relay_req] * n,
+                        handle_sse,
+                        relay.pid,
+                        args,
+                    )
+                )
                 timings.append((f"bare relay, N={n}", rows[-1]["wall"]))
 
         if "odoo" in targets:
             db = Db(args.db)
             # Each phase starts from an empty chat: earlier runs' rows would only slow it down.
             db.one("DELETE FROM ai_chat_conversation RETURNING 1")
-            db.set_params({"ai_stream_chat.api_url": fake_url, "ai_stream_chat.model": "bench",
-                           "ai_stream_chat.max_streams": "1000"})
+            db.set_params(
+                {
+                    "ai_stream_chat.api_url": fake_url,
+                    "ai_stream_chat.model": "bench",
+                    "ai_stream_chat.max_streams": "1000",
+                }
+            )
             mark = time.perf_counter()
             server = OdooServer(children, args, fake_url, build)
             timings.append(("Odoo started: both ports answer", time.perf_counter() - mark))
             mark = time.perf_counter()
             logins, created = ensure_users(db, server.base, max(counts))
-            sessions, fresh = sessions_for(server.base, logins, build / f"load-sessions-{args.db}.json")
-            timings.append((f"{len(logins)} users ready ({created} created, {fresh} logged in, "
-                            f"{len(logins) - fresh} cached sessions checked)", time.perf_counter() - mark))
+            sessions, fresh = sessions_for(
+                server.base, logins, build / f"load-sessions-{args.db}.json"
+            )
+            timings.append(
+                (
+                    f"{len(logins)} users ready ({created} created, {fresh} logged in, "
+                    f"{len(logins) - fresh} cached sessions checked)",
+                    time.perf_counter() - mark,
+                )
+            )
             mark = time.perf_counter()
             sid, csrf = sessions[logins[0]]
-            warm = http_request("127.0.0.1", args.gevent_port, "/ai/stream_chat",
-                                urlencode({"message": "warm-up", "csrf_token": csrf}).encode(),
-                                "application/x-www-form-urlencoded", f"session_id={sid}")
-            warm_result = run_streams(("127.0.0.1", args.gevent_port), [warm], handle_sse, args.timeout, 0)[0]
-            timings.append((f"Odoo warm-up stream through the gevent port: {warm_result.end}"
-                            + (f" {warm_result.code}" if warm_result.code else ""), time.perf_counter() - mark))
+            warm = http_request(
+                "127.0.0.1",
+                args.gevent_port,
+                "/ai/stream_chat",
+                urlencode({"message": "warm-up", "csrf_token": csrf}).encode(),
+                "application/x-www-form-urlencoded",
+                f"session_id={sid}",
+            )
+            warm_result = run_streams(
+                ("127.0.0.1", args.gevent_port), [warm], handle_sse, args.timeout, 0
+            )[0]
+            timings.append(
+                (
+                    f"Odoo warm-up stream through the gevent port: {warm_result.end}"
+                    + (f" {warm_result.code}" if warm_result.code else ""),
+                    time.perf_counter() - mark,
+                )
+            )
             for n in counts:
                 rows.append(odoo_phase(server, db, n, sessions, logins, args))
                 timings.append((f"odoo, N={n}", rows[-1]["wall"]))
@@ -869,13 +1092,21 @@ def main():
     finally:
         children.stop_all()
 
-    fake_name = "benchmarks/fake_upstream.py (gevent)" if args.fake == "gevent" else "tests/fake_llm.py (threads)"
-    print(f"\n## Load: {args.chunks} chunks of one word, {args.delay * 1000:.0f} ms before each, "
-          f"from {fake_name}; streams started over {args.ramp:g} s; {args.timeout:g} s per stream\n")
-    print(f"Machine: {os.cpu_count()} cores, {background:.0f}% busy before the run started (other processes); "
-          f"load average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}. "
-          "Client, fake upstream, relay, Odoo and PostgreSQL share these cores. WAL is the whole "
-          "cluster's: other databases' activity is included.")
+    fake_name = (
+        "benchmarks/fake_upstream.py (gevent)"
+        if args.fake == "gevent"
+        else "tests/fake_llm.py (threads)"
+    )
+    print(
+        f"\n## Load: {args.chunks} chunks of one word, {args.delay * 1000:.0f} ms before each, "
+        f"from {fake_name}; streams started over {args.ramp:g} s; {args.timeout:g} s per stream\n"
+    )
+    print(
+        f"Machine: {os.cpu_count()} cores, {background:.0f}% busy before the run started (other processes); "
+        f"load average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}. "
+        "Client, fake upstream, relay, Odoo and PostgreSQL share these cores. WAL is the whole "
+        "cluster's: other databases' activity is included."
+    )
     print_tables(rows, args)
     print("\n### Phases\n")
     for name, seconds in timings:

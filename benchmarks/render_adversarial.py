@@ -6,6 +6,7 @@ answer limit) and rendered whole and streamed (fed in 32-character pieces, updat
 each). The unguarded parser is only run on ordinary text: on most patterns below it would
 take from minutes to hours at this size.
 """
+
 import argparse
 import sys
 import time
@@ -35,7 +36,10 @@ def padded_tables(size):
 
 
 PATTERNS = {
-    **{f"`` {char} `` run": (lambda char: lambda size: repeat(char, size))(char) for char in "[(*_`<&|"},
+    **{
+        f"`` {char} `` run": (lambda char: lambda size: repeat(char, size))(char)
+        for char in "[(*_`<&|"
+    },
     "`[a](b`": lambda size: repeat("[a](b", size),
     "`[a](<b`": lambda size: repeat("[a](<b", size),
     "`[ (](`": lambda size: repeat("[ (](", size),
@@ -47,7 +51,7 @@ PATTERNS = {
     "`[](`": lambda size: repeat("[](", size),
     "`[a`": lambda size: repeat("[a", size),
     "`[ a_`": lambda size: repeat("[ a_", size),
-    "`[a](b \"x) `": lambda size: repeat('[a](b "x) ', size),
+    '`[a](b "x) `': lambda size: repeat('[a](b "x) ', size),
     "`*`ᵏ `a` `*`ᵏ": lambda size: nested("*", "a", "*", size),
     "`[`ᵏ `a` `]`ᵏ": lambda size: nested("[", "a", "]", size),
     "`[`ᵏ `a` `](u)`ᵏ": lambda size: nested("[", "a", "](u)", size),
@@ -56,7 +60,9 @@ PATTERNS = {
     "`\\*` escapes": lambda size: repeat("\\*", size),
     "`[]()` links": lambda size: repeat("[]()", size),
     "`[link](x) `": lambda size: repeat("[link](x) ", size),
-    "complete constructs mixed": lambda size: repeat("`c` &amp; \\* [l](http://u) *e* **s** ", size),
+    "complete constructs mixed": lambda size: repeat(
+        "`c` &amp; \\* [l](http://u) *e* **s** ", size
+    ),
     "hard breaks": lambda size: repeat("a  \n", size),
     "`[` + backslashes": lambda size: "[" + repeat("\\", size - 1),
     "growing backtick runs": growing_backticks,
@@ -68,7 +74,9 @@ PATTERNS = {
     "`>`ᵏ `a` `*`ᵏ": lambda size: nested(">", "a", "*", size),
     "wide table": wide_table,
     "padded tables": padded_tables,
-    "table row of code and pipes": lambda size: "| a | b |\n|---|---|\n" + repeat("`a`", size // 2) + repeat("|", size // 2),
+    "table row of code and pipes": lambda size: "| a | b |\n|---|---|\n"
+    + repeat("`a`", size // 2)
+    + repeat("|", size // 2),
     "long line": lambda size: repeat("a", size),
     "unclosed fence": lambda size: "```\n" + repeat("a [ * `\n", size - 4),
     "header lines": lambda size: repeat("# a\n", size),
@@ -115,7 +123,7 @@ def seconds(function, text):
 def streamed(text):
     renderer = render.IncrementalRenderer()
     for index in range(0, len(text), PIECE):
-        renderer.feed(text[index:index + PIECE])
+        renderer.feed(text[index : index + PIECE])
         renderer.update()
     return renderer.finish()
 
@@ -149,7 +157,7 @@ class Unguarded:
     def __enter__(self):
         self._judge, self._credit = markdown_guard.Guard.too_costly, render.TAIL_CREDIT
         markdown_guard.Guard.too_costly = lambda guard, source: False
-        render.TAIL_CREDIT = 10 ** 9
+        render.TAIL_CREDIT = 10**9
         return self
 
     def __exit__(self, *exc):
@@ -166,8 +174,10 @@ def adversarial_table(size, names):
             whole = seconds(render.render_markdown, text)
         streamed_time = seconds(streamed, text)
         label = name.replace("|", "\\|")  # a pipe would end the table cell
-        print(f"| {label} | {whole:.3f} | {streamed_time:.3f} | {'yes' if fallbacks.count else 'no'} |",
-              flush=True)
+        print(
+            f"| {label} | {whole:.3f} | {streamed_time:.3f} | {'yes' if fallbacks.count else 'no'} |",
+            flush=True,
+        )
 
 
 def overhead_table(size, runs=7):
@@ -176,7 +186,9 @@ def overhead_table(size, runs=7):
         guarded_html = render.render_markdown(text)
     with Unguarded():
         same = render.render_markdown(text) == guarded_html
-    print(f"\n### Ordinary text, {len(text):,} characters (CPU s, best of {runs} interleaved runs)\n")
+    print(
+        f"\n### Ordinary text, {len(text):,} characters (CPU s, best of {runs} interleaved runs)\n"
+    )
     print("| path | unguarded (s) | guarded (s) | change |")
     print("|---|---:|---:|---:|")
     for label, function in (("whole", render.render_markdown), ("streamed", streamed)):

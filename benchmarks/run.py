@@ -4,6 +4,7 @@ Started by `make bench`, which passes the Odoo config and a benchmark database w
 installed. Everything runs side by side in this process tree: two fake OpenAI-compatible
 servers (subprocesses), one Odoo server (subprocess, threaded mode as `make run`), this client.
 """
+
 import argparse
 import http.client
 import json
@@ -51,17 +52,35 @@ def timed_stream(url, body, headers, is_first, is_last, is_early=None):
 
 
 def direct(fake_url, n=1):
-    body = json.dumps({"model": "bench", "stream": True, "messages": [{"role": "user", "content": "Hi"}]})
-    return [timed_stream(fake_url + "/chat/completions", body, {"Content-Type": "application/json"},
-                         lambda b: b'"content"' in b, lambda b: b"[DONE]" in b) for _ in range(n)]
+    body = json.dumps(
+        {"model": "bench", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    )
+    return [
+        timed_stream(
+            fake_url + "/chat/completions",
+            body,
+            {"Content-Type": "application/json"},
+            lambda b: b'"content"' in b,
+            lambda b: b"[DONE]" in b,
+        )
+        for _ in range(n)
+    ]
 
 
 def relayed(odoo, n=1):
     body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
-    return [timed_stream(odoo.base + "/ai/stream_chat", body, headers,
-                         lambda b: b"event: delta" in b, lambda b: b"event: done" in b,
-                         lambda b: b"event: start" in b)[1:] for _ in range(n)]
+    return [
+        timed_stream(
+            odoo.base + "/ai/stream_chat",
+            body,
+            headers,
+            lambda b: b"event: delta" in b,
+            lambda b: b"event: done" in b,
+            lambda b: b"event: start" in b,
+        )[1:]
+        for _ in range(n)
+    ]
 
 
 def refused(odoo, n):
@@ -87,15 +106,25 @@ def relayed_start(odoo, n):
     """Seconds to the `start` event: Odoo's request, validation and row creation."""
     body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
-    return [timed_stream(odoo.base + "/ai/stream_chat", body, headers,
-                         lambda b: b"event: delta" in b, lambda b: b"event: done" in b,
-                         lambda b: b"event: start" in b) for _ in range(n)]
+    return [
+        timed_stream(
+            odoo.base + "/ai/stream_chat",
+            body,
+            headers,
+            lambda b: b"event: delta" in b,
+            lambda b: b"event: done" in b,
+            lambda b: b"event: start" in b,
+        )
+        for _ in range(n)
+    ]
 
 
 def long_answer(tokens):
     """A markdown answer of about `tokens` words: headings, lists, tables, code."""
-    block = ("## Section {i}\n\nSome text with **bold**, `code` and a [link](https://example.com).\n\n"
-             "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint({i})\n```\n\n")
+    block = (
+        "## Section {i}\n\nSome text with **bold**, `code` and a [link](https://example.com).\n\n"
+        "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint({i})\n```\n\n"
+    )
     text, i = "", 0
     while len(text.split(" ")) < tokens:
         text += block.format(i=i)
@@ -189,40 +218,89 @@ def main():
         sm = statistics.median(early for early, _, _ in timings) * 1000
         rm = statistics.median(first for _, first, _ in timings) * 1000
         relay = statistics.median((first - early) for early, first, _ in timings) * 1000
-        rows.append(("Time to first delta, direct from the fake server (median of %d)" % args.runs, f"{dm:.2f} ms"))
+        rows.append(
+            (
+                "Time to first delta, direct from the fake server (median of %d)" % args.runs,
+                f"{dm:.2f} ms",
+            )
+        )
         rows.append(("Time to first delta through Odoo (median of %d)" % args.runs, f"{rm:.2f} ms"))
         rows.append(("Overhead through Odoo, first delta (goal < 5 ms)", f"{rm - dm:.2f} ms"))
-        rows.append(("… of which the request until the `start` event (session, CSRF, 3 rows, commit)", f"{sm:.2f} ms"))
+        rows.append(
+            (
+                "… of which the request until the `start` event (session, CSRF, 3 rows, commit)",
+                f"{sm:.2f} ms",
+            )
+        )
         rows.append(("… of which `start` to first delta, minus direct", f"{relay - dm:.2f} ms"))
         floor = statistics.median(refused(odoo, args.runs)) * 1000
-        rows.append(("Odoo's floor: the same route refusing an empty message (no rows)", f"{floor:.2f} ms"))
+        rows.append(
+            ("Odoo's floor: the same route refusing an empty message (no rows)", f"{floor:.2f} ms")
+        )
 
         odoo.set_param("api_url", fast_url)
         relayed(odoo, 1)
         d = statistics.median(total for _, total in direct(fast_url, 5))
         r = statistics.median(total for _, total in relayed(odoo, 5))
         rows.append(("Chunks/s, 2,000-chunk upstream read directly", f"{2000 / d:,.0f}"))
-        rows.append(("Chunks/s, the same relayed through Odoo (goal ≥ half)", f"{2000 / r:,.0f} ({d / r:.0%} of direct)"))
+        rows.append(
+            (
+                "Chunks/s, the same relayed through Odoo (goal ≥ half)",
+                f"{2000 / r:,.0f} ({d / r:.0%} of direct)",
+            )
+        )
 
         odoo.set_param("api_url", paced_url)
         before = settled_updates(args.db)
         _, seconds = relayed(odoo, 1)[0]
         writes = settled_updates(args.db) - before
-        rows.append((f"Database writes for one {seconds:.1f} s answer of 400 chunks", f"{writes} UPDATEs (+1 INSERT)"))
+        rows.append(
+            (
+                f"Database writes for one {seconds:.1f} s answer of 400 chunks",
+                f"{writes} UPDATEs (+1 INSERT)",
+            )
+        )
 
         odoo.set_param("api_url", long_url)
         with sync_playwright() as playwright:
             ui = browser.measure(playwright, odoo.base, browser_page)
-        rows.append(("Browser: 20,000-token answer streamed into the full-page chat", f"{ui['wall']:.1f} s, {ui['blocks']:,} blocks"))
-        rows.append(("Browser: scripting time during that answer (Chrome ScriptDuration)", f"{ui['script'] * 1000:.0f} ms (layout {ui['layout'] * 1000:.0f} ms)"))
-        rows.append(("Browser: longest frame during that answer", f"{ui['longest_frame_ms']:.0f} ms"))
+        rows.append(
+            (
+                "Browser: 20,000-token answer streamed into the full-page chat",
+                f"{ui['wall']:.1f} s, {ui['blocks']:,} blocks",
+            )
+        )
+        rows.append(
+            (
+                "Browser: scripting time during that answer (Chrome ScriptDuration)",
+                f"{ui['script'] * 1000:.0f} ms (layout {ui['layout'] * 1000:.0f} ms)",
+            )
+        )
+        rows.append(
+            ("Browser: longest frame during that answer", f"{ui['longest_frame_ms']:.0f} ms")
+        )
     finally:
         stop(children)
 
     full_once, per_chunk, throttled, naive, naive_done, tokens, chars = render_cpu()
-    rows.append((f"CPU, one full render of the {tokens:,}-token answer ({chars:,} chars)", f"{full_once * 1000:.0f} ms"))
-    rows.append(("CPU, incremental render, update after every 1-token chunk", f"{per_chunk * 1000:.0f} ms ({per_chunk / full_once:.1f}x one full render)"))
-    rows.append(("CPU, incremental render, update every 8 chunks (the relay's 80 ms throttle)", f"{throttled * 1000:.0f} ms ({throttled / full_once:.1f}x)"))
+    rows.append(
+        (
+            f"CPU, one full render of the {tokens:,}-token answer ({chars:,} chars)",
+            f"{full_once * 1000:.0f} ms",
+        )
+    )
+    rows.append(
+        (
+            "CPU, incremental render, update after every 1-token chunk",
+            f"{per_chunk * 1000:.0f} ms ({per_chunk / full_once:.1f}x one full render)",
+        )
+    )
+    rows.append(
+        (
+            "CPU, incremental render, update every 8 chunks (the relay's 80 ms throttle)",
+            f"{throttled * 1000:.0f} ms ({throttled / full_once:.1f}x)",
+        )
+    )
     if naive_done < tokens:
         naive_text = f"> {naive:.0f} s: stopped after {naive_done:,} of {tokens:,} chunks"
     else:

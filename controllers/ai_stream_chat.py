@@ -54,14 +54,30 @@ def _upload_limit(controller):
 
 
 class AiStreamChatController(http.Controller):
-    @http.route("/ai/stream_chat", type="http", auth="user", methods=["POST"], csrf=True,
-                max_content_length=_message_limit)
-    def stream_chat(self, message=None, conversation_id=None, model=None, retry_of=None,
-                    attachment_ids=None, **kwargs):
+    @http.route(
+        "/ai/stream_chat",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        csrf=True,
+        max_content_length=_message_limit,
+    )
+    def stream_chat(
+        self,
+        message=None,
+        conversation_id=None,
+        model=None,
+        retry_of=None,
+        attachment_ids=None,
+        **kwargs,
+    ):
         """Answer `message` as Server-Sent Events (docs/wire-contract.md)."""
         try:
             body = request.env["ai.chat.conversation"]._stream_prepare(
-                message, conversation_id=conversation_id, llm_model=model, retry_of=retry_of,
+                message,
+                conversation_id=conversation_id,
+                llm_model=model,
+                retry_of=retry_of,
                 attachment_ids=attachment_ids,
             )
         except (ChatRefusal, HTTPException) as exc:
@@ -69,8 +85,13 @@ class AiStreamChatController(http.Controller):
         # The rows are committed when this returns, before the first chunk is pulled.
         return http.Response(iter(body), status=200, headers=sse.HEADERS, direct_passthrough=True)
 
-    @http.route("/ai/stream_chat/resume", type="http", auth="user", methods=["GET"],
-                max_content_length=_message_limit)
+    @http.route(
+        "/ai/stream_chat/resume",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        max_content_length=_message_limit,
+    )
     def resume(self, message_id=None, last_event_id=None, **kwargs):
         """Follow an answer of one's own from where it is, wherever it is generated."""
         seen = _last_event_id(request.httprequest.headers.get("Last-Event-ID") or last_event_id)
@@ -81,18 +102,32 @@ class AiStreamChatController(http.Controller):
             return _refusal(exc)
         return http.Response(body, status=200, headers=sse.HEADERS, direct_passthrough=True)
 
-    @http.route("/ai/stream_chat/stop", type="http", auth="user", methods=["POST"], csrf=True,
-                max_content_length=_message_limit)
+    @http.route(
+        "/ai/stream_chat/stop",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        csrf=True,
+        max_content_length=_message_limit,
+    )
     def stop(self, message_id=None, **kwargs):
         """Stop an answer of one's own, from any tab, process or server."""
         try:
             answer = request.env["ai.chat.message"]._answer_for_viewer(message_id)
         except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
-        return request.make_json_response({"message_id": answer.id, "stopping": answer._answer_stop()})
+        return request.make_json_response(
+            {"message_id": answer.id, "stopping": answer._answer_stop()}
+        )
 
-    @http.route("/ai/stream_chat/upload", type="http", auth="user", methods=["POST"], csrf=True,
-                max_content_length=_upload_limit)
+    @http.route(
+        "/ai/stream_chat/upload",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        csrf=True,
+        max_content_length=_upload_limit,
+    )
     def upload(self, file=None, **kwargs):
         """Store one file for the next question; answers its chip as JSON (wire-contract.md)."""
         try:

@@ -10,6 +10,7 @@ running answers wait for their next words (500 streams started within a second: 
 about 70 ms with two, 130-150 ms with 4 to 32). A database several milliseconds away wants
 more: `ai_stream_chat_gevent_requests = N` in the Odoo configuration file.
 """
+
 import logging
 
 from werkzeug.wrappers import Response
@@ -33,7 +34,9 @@ def _slots():
     try:
         wanted = int(wanted)
     except ValueError:
-        _logger.warning("ai_stream_chat_gevent_requests = %r is not a number: %s used", wanted, DEFAULT_SLOTS)
+        _logger.warning(
+            "ai_stream_chat_gevent_requests = %r is not a number: %s used", wanted, DEFAULT_SLOTS
+        )
         wanted = DEFAULT_SLOTS
     return max(min(wanted, pool // 2), 1)
 
@@ -49,11 +52,18 @@ def install():
             with gate.entered():
                 return serve_db(self)
         except GateFull:
-            _logger.warning("%s requests use the database and more waited %s s: %s refused",
-                            gate.slots, gate.wait, self.httprequest.path)
-            return Response("The server is busy. Try again in a few seconds.", status=503,
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                            content_type="text/plain; charset=utf-8")
+            _logger.warning(
+                "%s requests use the database and more waited %s s: %s refused",
+                gate.slots,
+                gate.wait,
+                self.httprequest.path,
+            )
+            return Response(
+                "The server is busy. Try again in a few seconds.",
+                status=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                content_type="text/plain; charset=utf-8",
+            )
 
     _serve_db.request_gate = gate
     http.Request._serve_db = _serve_db

@@ -5,6 +5,7 @@ the end state. Its generation thread writes it (lib/generation.py); viewers (the
 asked, a tab that resumed) follow it under its condition, each from where it stands, so any
 number of them can watch one answer and a viewer leaving never stops it.
 """
+
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from .render import IncrementalRenderer
 PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
 
 
-
 @dataclass(frozen=True)
 class AnswerJob:
     """What a generation needs to know, fixed when the question is accepted."""
+
     message_id: int
     conversation_id: int
     user_message_id: int
@@ -104,13 +105,15 @@ class Answer:
             self._apply_render(self.renderer.update())
             spent = clock() - started
             self.render_total += spent
-            self.render_cost = spent if not self.render_cost else 0.8 * self.render_cost + 0.2 * spent
+            self.render_cost = (
+                spent if not self.render_cost else 0.8 * self.render_cost + 0.2 * spent
+            )
             self.last_render = time.monotonic()
             self.rendered_version = self.version
 
     def _apply_render(self, change):
         if change:
-            del self.blocks[change["from_block"]:]
+            del self.blocks[change["from_block"] :]
             self.blocks.extend(change["blocks"])
             self._changed()
 
@@ -199,24 +202,41 @@ class _View:
         """SSE bytes for what changed since the last call, and whether it was the end."""
         out = []
         if len(answer.reasoning) > self.reasoning:
-            out.append(encoder.encode("reasoning", {"content": "".join(answer.reasoning[self.reasoning:])}))
+            out.append(
+                encoder.encode(
+                    "reasoning", {"content": "".join(answer.reasoning[self.reasoning :])}
+                )
+            )
         if len(answer.content) > self.content:
-            out.append(encoder.encode("delta", {"content": "".join(answer.content[self.content:])}))
+            out.append(
+                encoder.encode("delta", {"content": "".join(answer.content[self.content :])})
+            )
         start = self.blocks
-        if start and answer.blocks[start - 1:start] != [self.last_block]:
+        if start and answer.blocks[start - 1 : start] != [self.last_block]:
             start -= 1  # the tail this viewer has was rendered again
         if start < len(answer.blocks):
-            out.append(encoder.encode("render", {"from_block": start, "blocks": answer.blocks[start:]}))
+            out.append(
+                encoder.encode("render", {"from_block": start, "blocks": answer.blocks[start:]})
+            )
         if answer.usage is not None and not self.usage:
             out.append(encoder.encode("usage", answer.usage))
         self.catch_up(answer)
         if not answer.saved:
             return b"".join(out), False
         if answer.state == "error":
-            out.append(encoder.encode("error", {"code": answer.error[0], "message": answer.error_text()}))
-        out.append(encoder.encode("done", {
-            "message_id": answer.message_id, "state": answer.state, "html": "".join(answer.blocks),
-        }))
+            out.append(
+                encoder.encode("error", {"code": answer.error[0], "message": answer.error_text()})
+            )
+        out.append(
+            encoder.encode(
+                "done",
+                {
+                    "message_id": answer.message_id,
+                    "state": answer.state,
+                    "html": "".join(answer.blocks),
+                },
+            )
+        )
         return b"".join(out), True
 
 
@@ -272,8 +292,9 @@ def follow(answer, encoder, sync=False, ends_at=None, clock=time.monotonic, ping
         yield encoder.encode("sync", data)
     while True:
         with answer.cond:
-            answer.cond.wait_for(lambda: answer.version != view.version or answer.saved,
-                                 timeout=pacer.wait_limit())
+            answer.cond.wait_for(
+                lambda: answer.version != view.version or answer.saved, timeout=pacer.wait_limit()
+            )
             ready = answer.version != view.version or answer.saved
             out, finished = view.take(answer, encoder) if ready else (b"", False)
         out = pacer.output(out)
@@ -286,8 +307,9 @@ def follow(answer, encoder, sync=False, ends_at=None, clock=time.monotonic, ping
 STORED_POLL = 1.0  # seconds between reads of an answer generated in another process
 
 
-def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, ping=None,
-                  poll=STORED_POLL):
+def follow_stored(
+    read, changed, encoder, ends_at=None, clock=time.monotonic, ping=None, poll=STORED_POLL
+):
     """SSE bytes for a viewer of an answer generated in another process (or already ended):
     `sync`, then what the database shows of it, to its end.
 
@@ -303,11 +325,17 @@ def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, pi
     blocks = (renderer.update() or {"blocks": []})["blocks"]
     offsets = [len(snapshot["content"]), len(snapshot["reasoning"])]
     ended = snapshot["state"] != "streaming"
-    yield encoder.encode("sync", {
-        **{key: snapshot[key] for key in ("message_id", "conversation_id", "state", "content", "reasoning")},
-        "html": snapshot["html"] if ended else "".join(blocks),
-        "blocks": [snapshot["html"]] if ended else blocks,
-    })
+    yield encoder.encode(
+        "sync",
+        {
+            **{
+                key: snapshot[key]
+                for key in ("message_id", "conversation_id", "state", "content", "reasoning")
+            },
+            "html": snapshot["html"] if ended else "".join(blocks),
+            "blocks": [snapshot["html"]] if ended else blocks,
+        },
+    )
     pacer = _Pacer(clock, ping, ends_at)
     while not ended:
         changed.wait(min(poll, pacer.wait_limit()))
@@ -322,9 +350,17 @@ def follow_stored(read, changed, encoder, ends_at=None, clock=time.monotonic, pi
         if pacer.over():
             return
     if snapshot["state"] == "error":
-        yield encoder.encode("error", {"code": snapshot["error_code"], "message": snapshot["error_message"]})
-    yield encoder.encode("done", {"message_id": snapshot["message_id"], "state": snapshot["state"],
-                                  "html": snapshot["html"]})
+        yield encoder.encode(
+            "error", {"code": snapshot["error_code"], "message": snapshot["error_message"]}
+        )
+    yield encoder.encode(
+        "done",
+        {
+            "message_id": snapshot["message_id"],
+            "state": snapshot["state"],
+            "html": snapshot["html"],
+        },
+    )
 
 
 def _stored_events(snapshot, offsets, renderer, encoder, ended):

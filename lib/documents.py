@@ -1,5 +1,6 @@
 """Documents in the prompt: one character budget shared between files, and the delimited blocks
 the model reads them in. Plain Python, no ORM."""
+
 import html
 import re
 from dataclasses import dataclass
@@ -16,15 +17,17 @@ _CLOSING_TAG = re.compile(r"</(\s*document)", re.IGNORECASE)
 @dataclass(frozen=True)
 class FileText:
     """A file's text as it can go into a prompt, or why it cannot."""
+
     name: str
-    text: str = ""        # extracted text, possibly already cut by the extractor
+    text: str = ""  # extracted text, possibly already cut by the extractor
     total_chars: int = 0  # length of the whole text in the file
-    error: str = ""       # why the text could not be read (then text is empty)
+    error: str = ""  # why the text could not be read (then text is empty)
 
 
 @dataclass(frozen=True)
 class Placed:
     """A document as the model receives it."""
+
     document: FileText
     text: str
 
@@ -55,7 +58,9 @@ def place(groups, budget):
     for group in groups:
         allowance = allocate([len(doc.text) for doc in group], budget)
         budget -= sum(allowance)
-        placed.append([Placed(doc, cut_at_line(doc.text, size)) for doc, size in zip(group, allowance)])
+        placed.append(
+            [Placed(doc, cut_at_line(doc.text, size)) for doc, size in zip(group, allowance)]
+        )
     return placed
 
 
@@ -67,8 +72,10 @@ def block(placed):
         return f'<document name="{name}" error="{_attribute(doc.error)}"></document>'
     note = ""
     if placed.truncated:
-        note = (f' note="truncated: the first {len(placed.text):,} of {doc.total_chars:,} '
-                'characters are shown"')
+        note = (
+            f' note="truncated: the first {len(placed.text):,} of {doc.total_chars:,} '
+            'characters are shown"'
+        )
     # The file's text cannot close the block early and pass itself off as the user's words.
     text = _CLOSING_TAG.sub(r"<\\/\1", placed.text)
     return f'<document name="{name}"{note}>\n{text}\n</document>'

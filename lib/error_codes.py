@@ -21,8 +21,23 @@ TOO_LONG = "too_long"  # the max_answer_chars setting, of text or of reasoning
 DELETED = "deleted"  # the conversation was deleted meanwhile
 INTERNAL = "internal"
 
-ALL = (AUTH, FORBIDDEN, NOT_FOUND, RATE_LIMIT, BAD_REQUEST, REDIRECT, SERVER, TIMEOUT, CONNECTION,
-       MALFORMED, CUT, DEADLINE, TOO_LONG, DELETED, INTERNAL)
+ALL = (
+    AUTH,
+    FORBIDDEN,
+    NOT_FOUND,
+    RATE_LIMIT,
+    BAD_REQUEST,
+    REDIRECT,
+    SERVER,
+    TIMEOUT,
+    CONNECTION,
+    MALFORMED,
+    CUT,
+    DEADLINE,
+    TOO_LONG,
+    DELETED,
+    INTERNAL,
+)
 
 # Not an error: why an answer stopped on request (a reason next to the codes above).
 STOPPED = "stopped"

@@ -7,14 +7,17 @@ Run by path (lib/ is then sys.path[0]), so Odoo is never imported here. REQUEST 
 object: the Extraction's fields, or "error" and "message" (an ExtractionError), and "peak_kb"
 (this process's maximum resident memory).
 """
+
 import os
 import resource
 import signal
 import sys
 
 # Written without allocating once memory has run out.
-_NO_MEMORY = (b'{"error": "memory", "message": "This file needs too much memory to read.", '
-              b'"peak_kb": null}')
+_NO_MEMORY = (
+    b'{"error": "memory", "message": "This file needs too much memory to read.", '
+    b'"peak_kb": null}'
+)
 
 
 def _limit(kind, soft, hard):
@@ -47,8 +50,9 @@ def main(memory_bytes, cpu_seconds, request):
     request = json.loads(request)
     data = sys.stdin.buffer.read()
     try:
-        extraction = extract_text(data, request["filename"], request["mimetype"],
-                                  request["max_chars"])
+        extraction = extract_text(
+            data, request["filename"], request["mimetype"], request["max_chars"]
+        )
         answer = vars(extraction)
     except ExtractionError as error:
         answer = {"error": error.code, "message": error.message}

@@ -17,6 +17,7 @@ limit: a 300-page PDF, a 10 MB spreadsheet and a 10 MB Word document; see benchm
   core); over it, ExtractionBusy, which an upload answers with HTTP 429 and Retry-After:
   RETRY_AFTER_SECONDS.
 """
+
 import json
 import logging
 import os
@@ -49,8 +50,15 @@ class ExtractionBusy(ExtractionError):
         super().__init__("busy")
 
 
-def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS,
-                 memory_bytes=None, cpu_seconds=None, wall_seconds=None):
+def extract_text(
+    data,
+    filename,
+    mimetype=None,
+    max_chars=DEFAULT_MAX_CHARS,
+    memory_bytes=None,
+    cpu_seconds=None,
+    wall_seconds=None,
+):
     """extract.extract_text in a child process, within the given limits (the module's when
     None): the same Extraction or ExtractionError; ExtractionError 'memory' or 'timeout' past
     a limit, 'corrupt' when the child fails otherwise; ExtractionBusy when MAX_RUNNING
@@ -60,10 +68,18 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS,
     if not _SLOTS.acquire(blocking=False):
         raise ExtractionBusy()
     try:
-        request = {"filename": (filename or "")[-FILENAME_MAX_CHARS:], "mimetype": mimetype,
-                   "max_chars": max_chars}
-        return _run(data, request, memory_bytes or MEMORY_BYTES, cpu_seconds or CPU_SECONDS,
-                    wall_seconds or WALL_SECONDS)
+        request = {
+            "filename": (filename or "")[-FILENAME_MAX_CHARS:],
+            "mimetype": mimetype,
+            "max_chars": max_chars,
+        }
+        return _run(
+            data,
+            request,
+            memory_bytes or MEMORY_BYTES,
+            cpu_seconds or CPU_SECONDS,
+            wall_seconds or WALL_SECONDS,
+        )
     finally:
         _SLOTS.release()
 
@@ -72,8 +88,9 @@ def _run(data, request, memory_bytes, cpu_seconds, wall_seconds):
     # The request goes as an argument, so that the file goes to stdin without a copy.
     command = [sys.executable, CHILD, str(memory_bytes), str(cpu_seconds), json.dumps(request)]
     start = time.monotonic()
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as child:
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
         try:
             out, err = child.communicate(data, timeout=wall_seconds)
         except subprocess.TimeoutExpired:
@@ -83,12 +100,18 @@ def _run(data, request, memory_bytes, cpu_seconds, wall_seconds):
             raise over_limit("timeout") from None
     elapsed = time.monotonic() - start
     answer = _answer(child.returncode, out, err, elapsed, cpu_seconds)
-    _logger.debug("Read %r in %.0f ms: %s, child peak %s KB", request["filename"],
-                  elapsed * 1000, answer.get("error", "text"), answer["peak_kb"])
+    _logger.debug(
+        "Read %r in %.0f ms: %s, child peak %s KB",
+        request["filename"],
+        elapsed * 1000,
+        answer.get("error", "text"),
+        answer["peak_kb"],
+    )
     if "error" in answer:
         raise ExtractionError(answer["error"], answer["message"])
-    return Extraction(answer["text"], answer["total_chars"], answer["truncated"], answer["kind"],
-                      answer["pages"])
+    return Extraction(
+        answer["text"], answer["total_chars"], answer["truncated"], answer["kind"], answer["pages"]
+    )
 
 
 def _answer(returncode, out, err, elapsed, cpu_seconds):
@@ -105,6 +128,9 @@ def _answer(returncode, out, err, elapsed, cpu_seconds):
             return answer
     except ValueError:
         pass
-    _logger.warning("Text extraction failed (exit status %s): %s", returncode,
-                    err[-500:].decode(errors="replace"))
+    _logger.warning(
+        "Text extraction failed (exit status %s): %s",
+        returncode,
+        err[-500:].decode(errors="replace"),
+    )
     raise ExtractionError("corrupt", "This file is damaged and cannot be read.")

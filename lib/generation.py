@@ -4,6 +4,7 @@ It runs in a thread of its own (a greenlet in the gevent worker), not in the req
 so a viewer leaving changes nothing. Stopping is Answer.cancel(), from any thread: it closes the
 upstream, whose read then returns at once.
 """
+
 import logging
 import time
 
@@ -30,7 +31,9 @@ def generate(answer, chat_stream, render_interval, on_end, clock=time.monotonic)
             else:
                 finished = True
     except UpstreamError as exc:
-        _logger.warning("Upstream failed for message %s: %s %s", answer.message_id, exc.code, exc.detail)
+        _logger.warning(
+            "Upstream failed for message %s: %s %s", answer.message_id, exc.code, exc.detail
+        )
         answer.fail(exc.code, exc.detail)
     except Exception as exc:  # a bug must still end the answer, not leave it running
         _logger.exception("Generation failed for message %s", answer.message_id)

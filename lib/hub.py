@@ -6,6 +6,7 @@ end, in one transaction each time, on one connection at a time), plus the sweep 
 whose process died. Under gevent the threads are greenlets and the same code is cooperative.
 The store (models/) does the SQL; nothing here knows the ORM.
 """
+
 import logging
 import os
 import threading
@@ -39,7 +40,9 @@ def hub_for(dbname, make_store):
     with _hubs_lock:
         hub = _hubs.get(key)
         if hub is None:
-            hub = _hubs[key] = Hub(make_store(), owner=f"{os.uname().nodename}:{os.getpid()}:{id(key)}")
+            hub = _hubs[key] = Hub(
+                make_store(), owner=f"{os.uname().nodename}:{os.getpid()}:{id(key)}"
+            )
         return hub
 
 
@@ -91,8 +94,10 @@ class Hub:
             self.renewed_at[answer.message_id] = self.clock()
             self._ensure_threads()
         threading.Thread(
-            target=generate, args=(answer, chat_stream, lambda: self.render_every, self._ended),
-            name=f"ai_stream_chat answer {answer.message_id}", daemon=True,
+            target=generate,
+            args=(answer, chat_stream, lambda: self.render_every, self._ended),
+            name=f"ai_stream_chat answer {answer.message_id}",
+            daemon=True,
         ).start()
 
     def _running(self):
@@ -181,8 +186,9 @@ class Hub:
 
     def _ensure_threads(self):
         if self.ticker is None or not self.ticker.is_alive():
-            self.ticker = threading.Thread(target=self._tick_forever, name="ai_stream_chat writer",
-                                           daemon=True)
+            self.ticker = threading.Thread(
+                target=self._tick_forever, name="ai_stream_chat writer", daemon=True
+            )
             self.ticker.start()
         if self.listener is None and hasattr(self.store, "listen"):
             self.listener = self.store.listen(self.notified, self.listener_reconnected)
@@ -238,7 +244,11 @@ class Hub:
                 finals.append(answer)
             elif with_progress:
                 content, reasoning, counts = answer.progress()
-                if content or reasoning or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3:
+                if (
+                    content
+                    or reasoning
+                    or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3
+                ):
                     progress.append((answer, content, reasoning, counts))
         return progress, finals
 
@@ -250,12 +260,19 @@ class Hub:
         try:
             stops, lost = self.store.save(
                 self.owner,
-                [(answer.message_id, content, reasoning) for answer, content, reasoning, _ in progress],
-                [(answer.job.uid, answer.message_id, answer.final, answer.fallback) for answer in finals],
+                [
+                    (answer.message_id, content, reasoning)
+                    for answer, content, reasoning, _ in progress
+                ],
+                [
+                    (answer.job.uid, answer.message_id, answer.final, answer.fallback)
+                    for answer in finals
+                ],
             )
         except Exception:  # pool full, database restarting: the next attempt saves it all
-            _logger.warning("Could not save %s answers, will retry", len(progress) + len(finals),
-                            exc_info=True)
+            _logger.warning(
+                "Could not save %s answers, will retry", len(progress) + len(finals), exc_info=True
+            )
             return False
         with self.lock:
             for answer, _content, _reasoning, counts in progress:
@@ -281,9 +298,13 @@ class Hub:
             running = self._running()
         seconds = self.stream_seconds - self._logged[1]
         if seconds > 0:
-            _logger.debug("%s answers running; tail renders used %.2f ms of CPU per stream-second "
-                          "over %.0f stream-seconds", running,
-                          1000 * (rendered - self._logged[0]) / seconds, seconds)
+            _logger.debug(
+                "%s answers running; tail renders used %.2f ms of CPU per stream-second "
+                "over %.0f stream-seconds",
+                running,
+                1000 * (rendered - self._logged[0]) / seconds,
+                seconds,
+            )
         self._logged = (rendered, self.stream_seconds)
 
     def _sweep(self):

@@ -10,6 +10,7 @@ proportional to the block's length; such a block is shown as plain text (`plain_
 
 The model follows Python-Markdown's internals, hence the pinned version in scripts/dev.py.
 """
+
 import html
 import re
 
@@ -86,12 +87,12 @@ class _Block:
         return max(depth for depth, _content in self.info)
 
     def _content(self, index):
-        return self.lines[index][self.info[index][1]:]
+        return self.lines[index][self.info[index][1] :]
 
     def _first(self, index):
         """First character of a line's content ("" for none)."""
         offset = self.info[index][1]
-        return self.lines[index][offset:offset + 1]
+        return self.lines[index][offset : offset + 1]
 
     def cells(self):
         """Upper bound of table cells: a line followed by a separator row may head a table that
@@ -156,8 +157,11 @@ class _Block:
         return steps
 
     def _may_split(self, content):
-        return bool(_is_underline(content) or self.guard.hash_re.match(content)
-                    or self.guard.rule_re.match(content))
+        return bool(
+            _is_underline(content)
+            or self.guard.hash_re.match(content)
+            or self.guard.rule_re.match(content)
+        )
 
     def _units(self, first, end):
         """(first, end) line ranges of a chunk that no inline text of Python-Markdown crosses.
@@ -249,6 +253,7 @@ def _is_underline(line):
 
 
 # --- inline text ------------------------------------------------------------------------------
+
 
 def _inline_cost(source, start, end, escaped_chars):
     """(scan steps, copied characters) of the inline patterns on source[start:end]."""

@@ -5,6 +5,7 @@ costs a delay, never text (on_reconnect lets everyone look again). The connectio
 outside Odoo's pool, in autocommit: a pooled one is reset (DISCARD ALL) on reuse and would go
 deaf, and one inside a transaction would hold back the server's notification queue.
 """
+
 import logging
 import select
 import threading

@@ -5,6 +5,7 @@ module only lays it out: a heading, a line saying what the record is, a list of 
 lines as bounded markdown tables, chatter messages, then a cut to the character budget with a
 visible note. The notes are in English: they are read by the model, not by the user.
 """
+
 import re
 
 from .extract import cut_at_line
@@ -28,7 +29,9 @@ def table_cell(text, max_chars=CELL_MAX_CHARS):
     return escape_cell(text)
 
 
-def markdown_table(columns, rows, total_rows=None, max_columns=TABLE_MAX_COLUMNS, max_rows=TABLE_MAX_ROWS):
+def markdown_table(
+    columns, rows, total_rows=None, max_columns=TABLE_MAX_COLUMNS, max_rows=TABLE_MAX_ROWS
+):
     """columns: [label]; rows: [[text]]; total_rows: how many lines the record has (>= len(rows)).
 
     Returns (table, note): note says "showing N of M lines" when rows were left out, else "".
@@ -36,8 +39,10 @@ def markdown_table(columns, rows, total_rows=None, max_columns=TABLE_MAX_COLUMNS
     columns = list(columns)[:max_columns]
     shown = [list(row)[: len(columns)] for row in list(rows)[:max_rows]]
     total = max(total_rows or 0, len(rows))
-    table = layout([[table_cell(label) for label in columns]]
-                   + [[table_cell(cell) for cell in row] + [""] * (len(columns) - len(row)) for row in shown])
+    table = layout(
+        [[table_cell(label) for label in columns]]
+        + [[table_cell(cell) for cell in row] + [""] * (len(columns) - len(row)) for row in shown]
+    )
     note = f"showing {len(shown)} of {total} lines" if len(shown) < total else ""
     return table, note
 

@@ -7,6 +7,7 @@ re-rendered on update(), as often as the text fed pays for (TAIL_CREDIT). Whole 
 same split, so both paths give identical HTML. A block that Python-Markdown would take out of
 proportion to its length to render, or nest too deep, is shown as plain text (markdown_guard).
 """
+
 import re
 import threading
 from collections import namedtuple
@@ -27,18 +28,70 @@ _SPAN_CLASSES = frozenset({IMAGE_REMOVED_CLASS, LINK_HOST_CLASS})
 LINK_REL = "noopener noreferrer nofollow"
 
 # Removed with their content: their text is code or markup, not something to show.
-_DROP_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-    "svg", "math", "template", "noscript", "head", "title", "meta", "link", "base",
-})
+_DROP_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "svg",
+        "math",
+        "template",
+        "noscript",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "base",
+    }
+)
 # Tags kept, with the only attributes they may carry; any other tag is unwrapped (text kept).
 _ALLOWED = {
-    **dict.fromkeys((
-        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-        "ul", "li", "dl", "dt", "dd", "strong", "b", "em", "i", "u", "s", "del", "ins",
-        "kbd", "samp", "sub", "sup", "mark", "small", "table", "caption", "thead", "tbody",
-        "tfoot", "tr",
-    ), frozenset()),
+    **dict.fromkeys(
+        (
+            "p",
+            "br",
+            "hr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "ul",
+            "li",
+            "dl",
+            "dt",
+            "dd",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "s",
+            "del",
+            "ins",
+            "kbd",
+            "samp",
+            "sub",
+            "sup",
+            "mark",
+            "small",
+            "table",
+            "caption",
+            "thead",
+            "tbody",
+            "tfoot",
+            "tr",
+        ),
+        frozenset(),
+    ),
     "ol": frozenset({"start"}),
     "th": frozenset({"align"}),
     "td": frozenset({"align"}),
@@ -116,7 +169,7 @@ def _names_its_target(text, label):
     text = text.strip().lower()
     for scheme in ("https://", "http://"):
         if text.startswith(scheme):
-            text = text[len(scheme):]
+            text = text[len(scheme) :]
             break
     return text == label or (text.startswith(label) and text[len(label)] in "/?#:")
 
@@ -214,7 +267,7 @@ def _parse_body(html):
 
 def _inner_html(body):
     body.attrib.clear()
-    return lxml_html.tostring(body, encoding="unicode")[len("<body>"):-len("</body>")]
+    return lxml_html.tostring(body, encoding="unicode")[len("<body>") : -len("</body>")]
 
 
 # --- block splitting --------------------------------------------------------------------------
@@ -268,7 +321,7 @@ def _fence_source(lines, fence):
     """Canonical fence markdown: Python-Markdown only knows unindented fences, a bare language."""
     marker = fence.char * fence.length
     # Content indentation up to the opening fence's own indent belongs to the fence.
-    content = "".join(line[min(fence.indent, _indent(line)):] + "\n" for line in lines)
+    content = "".join(line[min(fence.indent, _indent(line)) :] + "\n" for line in lines)
     # No content line can equal `marker`: it would have closed the fence.
     return f"{marker}{fence.lang}\n{content}{marker}"
 
@@ -395,7 +448,7 @@ def _close_open_marks(lines):
     last = lines[-1]
     # Before the line break, so the mark closes inside the last line.
     stripped = last.rstrip("\n")
-    return lines[:-1] + [stripped + closing + last[len(stripped):]]
+    return lines[:-1] + [stripped + closing + last[len(stripped) :]]
 
 
 # Tail renders are paid from a credit that the text fed earns, so that however often update()
@@ -537,7 +590,7 @@ class IncrementalRenderer:
         self._credit -= self._tail_charge()
         self._fed = False
         tail = self._tail_html()
-        current = self._blocks[self._sent_count:] + ([] if tail is None else [tail])
+        current = self._blocks[self._sent_count :] + ([] if tail is None else [tail])
         previous = [] if self._sent_tail is None else [self._sent_tail]
         # The browser already shows `previous` at the end; skip it if it is unchanged.
         same = 1 if previous and current and current[0] == previous[0] else 0

@@ -6,6 +6,7 @@ connection with no such bound: a burst of a few hundred questions borrows every 
 connection and the rest fail with `PoolError` (HTTP 500). The gate brings the threaded
 server's rule there: past `slots` requests, the next ones wait in line, then get 503.
 """
+
 import threading
 from contextlib import contextmanager
 

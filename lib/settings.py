@@ -1,4 +1,5 @@
 """The admin's choices, parsed from system parameters (`ai_stream_chat.<key>`) into plain values."""
+
 import json
 from dataclasses import dataclass, field, fields
 
@@ -72,7 +73,9 @@ class ChatSettings:
     max_stream_seconds: int = 300
     max_running_answers: int = 500  # generated at once by one server process
     answer_lease_seconds: int = 30  # an answer whose process is silent this long is interrupted
-    max_answer_chars: int = 200000  # a runaway model must not fill the database: answers are cut here
+    max_answer_chars: int = (
+        200000  # a runaway model must not fill the database: answers are cut here
+    )
     max_file_mb: int = 10
     max_attachments: int = 10
     document_chars: int = 60000  # all documents of one prompt together; fit it to the model

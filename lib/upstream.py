@@ -4,6 +4,7 @@ Events are tuples: ("delta", text), ("reasoning", text), ("usage", dict), ("fini
 Every failure becomes an UpstreamError with a stable `code` (lib/error_codes.py); callers map
 codes to words a person understands. No ORM here.
 """
+
 import functools
 import json
 import logging
@@ -102,7 +103,9 @@ def to_upstream_error(exc, config):
     if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
         return UpstreamError(codes.REDIRECT, detail)
     if isinstance(exc, openai.APIStatusError):
-        code = _STATUS_CODES.get(exc.status_code, codes.SERVER if exc.status_code >= 500 else codes.BAD_REQUEST)
+        code = _STATUS_CODES.get(
+            exc.status_code, codes.SERVER if exc.status_code >= 500 else codes.BAD_REQUEST
+        )
         return UpstreamError(code, detail)
     if isinstance(exc, openai.APIError):
         return UpstreamError(codes.SERVER, detail)
@@ -111,7 +114,9 @@ def to_upstream_error(exc, config):
     # Errors while reading the body come unwrapped from openai's HTTP library (httpx or its
     # successor, depending on the openai version): recognise them by module and name.
     if type(exc).__module__.split(".")[0].startswith("httpx"):
-        return UpstreamError(codes.TIMEOUT if "Timeout" in type(exc).__name__ else codes.CONNECTION, detail)
+        return UpstreamError(
+            codes.TIMEOUT if "Timeout" in type(exc).__name__ else codes.CONNECTION, detail
+        )
     return UpstreamError(codes.MALFORMED, detail)
 
 
@@ -176,11 +181,14 @@ class ChatStream:
             raise UpstreamError(codes.SERVER, f"error in stream: {chunk['error']!r:.500}")
         usage = chunk.get("usage")
         if usage:
-            yield "usage", {
-                "prompt_tokens": usage.get("prompt_tokens") or 0,
-                "completion_tokens": usage.get("completion_tokens") or 0,
-                "total_tokens": usage.get("total_tokens") or 0,
-            }
+            yield (
+                "usage",
+                {
+                    "prompt_tokens": usage.get("prompt_tokens") or 0,
+                    "completion_tokens": usage.get("completion_tokens") or 0,
+                    "total_tokens": usage.get("total_tokens") or 0,
+                },
+            )
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
             # DeepSeek says reasoning_content, vLLM and OpenRouter say reasoning.

@@ -23,6 +23,7 @@ USER_WRITABLE_FIELDS = frozenset({"name"})
 
 class _Turn(NamedTuple):
     """A validated chat request: rows of the user's own (empty recordsets when new)."""
+
     conversation: models.BaseModel
     question: models.BaseModel  # the question answered again (retry_of), else empty
     old_answer: models.BaseModel  # the answer it replaces, else empty
@@ -38,7 +39,10 @@ class AiChatConversation(models.Model):
 
     name = fields.Char(required=True, default="New chat")
     user_id = fields.Many2one(
-        "res.users", required=True, index=True, ondelete="cascade",
+        "res.users",
+        required=True,
+        index=True,
+        ondelete="cascade",
         default=lambda self: self.env.user,
     )
     message_ids = fields.One2many("ai.chat.message", "conversation_id")
@@ -49,9 +53,12 @@ class AiChatConversation(models.Model):
     def _check_name_length(self):
         for conversation in self:
             if len(conversation.name or "") > NAME_MAX_CHARS:
-                raise ValidationError(self.env._(
-                    "A conversation title has at most %(limit)s characters.", limit=NAME_MAX_CHARS
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "A conversation title has at most %(limit)s characters.",
+                        limit=NAME_MAX_CHARS,
+                    )
+                )
 
     # -- settings ------------------------------------------------------------------------
 
@@ -101,7 +108,10 @@ class AiChatConversation(models.Model):
         """Chips for a record the user may read: its text snapshot, then its files on request."""
         self._check_chat_user()
         return self.env["ai.chat.document"]._attach_record(
-            res_model, res_id, with_messages=with_messages, with_attachments=with_attachments,
+            res_model,
+            res_id,
+            with_messages=with_messages,
+            with_attachments=with_attachments,
         )
 
     @api.model
@@ -118,21 +128,26 @@ class AiChatConversation(models.Model):
         search = (search or "").strip()[:200]
         if search:
             domain += ["|", ("name", "ilike", search), ("message_ids.content", "ilike", search)]
-        conversations = self.search(domain, limit=min(max(int(limit), 1), 200), offset=max(int(offset), 0))
+        conversations = self.search(
+            domain, limit=min(max(int(limit), 1), 200), offset=max(int(offset), 0)
+        )
         return conversations.read(["name", "last_message_at", "llm_model"])
 
     def chat_messages(self):
         self.ensure_one()
         self._check_chat_user()
-        if self.user_id != self.env.user:  # administrators read others' chats in the back-office only
+        if (
+            self.user_id != self.env.user
+        ):  # administrators read others' chats in the back-office only
             raise AccessError(self.env._("This conversation belongs to another user."))
         return [message._chat_payload() for message in self.message_ids]
 
     # -- streaming -----------------------------------------------------------------------
 
     @api.model
-    def _stream_prepare(self, message, conversation_id=None, llm_model=None, retry_of=None,
-                        attachment_ids=None):
+    def _stream_prepare(
+        self, message, conversation_id=None, llm_model=None, retry_of=None, attachment_ids=None
+    ):
         """Validate a chat request, record its turn and return the SSE body (a Relay).
 
         retry_of: id of the conversation's last answer, to answer its question again (Retry,
@@ -142,14 +157,19 @@ class AiChatConversation(models.Model):
         """
         self._check_chat_user()
         settings = self._get_chat_settings()
-        turn = self._stream_validate(settings, message, conversation_id, llm_model, retry_of,
-                                     attachment_ids)
+        turn = self._stream_validate(
+            settings, message, conversation_id, llm_model, retry_of, attachment_ids
+        )
         question, answer = self._stream_record(turn)
-        messages = self._stream_prompt(settings, question, turn.attachments, alone=not turn.conversation)
+        messages = self._stream_prompt(
+            settings, question, turn.attachments, alone=not turn.conversation
+        )
         return self._stream_relay(settings, question, answer, messages)
 
     @api.model
-    def _stream_validate(self, settings, message, conversation_id, llm_model, retry_of, attachment_ids):
+    def _stream_validate(
+        self, settings, message, conversation_id, llm_model, retry_of, attachment_ids
+    ):
         """The checked request as a _Turn; nothing is written."""
         llm_model = (llm_model or "").strip() or settings.model
         if llm_model not in settings.allowed_models:
@@ -161,9 +181,12 @@ class AiChatConversation(models.Model):
         if not text:
             raise ChatRefusal(self.env._("The message is empty."))
         if len(text) > settings.max_message_chars:
-            raise ChatRefusal(self.env._(
-                "The message is longer than %(limit)s characters.", limit=settings.max_message_chars
-            ))
+            raise ChatRefusal(
+                self.env._(
+                    "The message is longer than %(limit)s characters.",
+                    limit=settings.max_message_chars,
+                )
+            )
         self._check_stream_quota(settings)
         self._admit(settings)
         return _Turn(conversation, question, old_answer, text, llm_model, attachments)
@@ -198,13 +221,18 @@ class AiChatConversation(models.Model):
                 question.attachment_ids = turn.attachments
             answer = Message.create(answer_vals)
         else:
-            question, answer = Message.create([{
-                **common,
-                "role": "user",
-                "content": turn.text,
-                "content_html": render_markdown(turn.text),
-                "attachment_ids": turn.attachments.ids,
-            }, answer_vals])
+            question, answer = Message.create(
+                [
+                    {
+                        **common,
+                        "role": "user",
+                        "content": turn.text,
+                        "content_html": render_markdown(turn.text),
+                        "attachment_ids": turn.attachments.ids,
+                    },
+                    answer_vals,
+                ]
+            )
         return question.sudo(False), answer.sudo(False)
 
     @api.model
@@ -212,13 +240,20 @@ class AiChatConversation(models.Model):
         """The `messages` sent upstream for `question`; records what its files became.
         alone: the question opens its conversation, so the history need not be looked up."""
         if alone:
-            turns, carriers, holders = [question], question.browse(), {question.id} if attachments else set()
+            turns, carriers, holders = (
+                [question],
+                question.browse(),
+                {question.id} if attachments else set(),
+            )
         else:
             # sudo: ai.chat.message - the turns of the user's own conversation, checked when the
             # request was validated; re-checking record rules per turn made long chats slow
             turns, carriers, holders = question.sudo()._prompt_turns(settings.history_chars)
         attached, info = self.env["ai.chat.document"]._prompt_documents(
-            turns, holders, settings, order=attachments.ids,
+            turns,
+            holders,
+            settings,
+            order=attachments.ids,
         )
         if info or question.attachment_info:
             # sudo: ai.chat.message - the user's own question, written by this request
@@ -296,12 +331,20 @@ class AiChatConversation(models.Model):
         # The last two messages only: a long conversation is not loaded for this.
         last = Message.search([("conversation_id", "=", conversation.id)], order="id desc", limit=2)
         answer, question = last[:1], last[1:]
-        if not conversation or str(answer.id) != str(retry_of).strip() or answer.role != "assistant":
-            raise ChatRefusal(self.env._("Only the last answer of a conversation can be answered again."))
+        if (
+            not conversation
+            or str(answer.id) != str(retry_of).strip()
+            or answer.role != "assistant"
+        ):
+            raise ChatRefusal(
+                self.env._("Only the last answer of a conversation can be answered again.")
+            )
         if answer.state == "streaming":
             raise ChatRefusal(self.env._("This answer is still streaming."))
         if question.role != "user":
-            raise ChatRefusal(self.env._("Only the last answer of a conversation can be answered again."))
+            raise ChatRefusal(
+                self.env._("Only the last answer of a conversation can be answered again.")
+            )
         return question, answer
 
     @api.model
@@ -311,19 +354,24 @@ class AiChatConversation(models.Model):
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
         running = self.env["ai.chat.message"]._answers_running(self.env.uid)
         if running >= settings.max_streams:
-            raise too_many(self.env._(
-                "You already have %(count)s answers streaming. Wait for one to finish.",
-                count=running,
-            ))
+            raise too_many(
+                self.env._(
+                    "You already have %(count)s answers streaming. Wait for one to finish.",
+                    count=running,
+                )
+            )
 
     @api.model
     def _admit(self, settings):
         """A place among the answers this process generates at once, or 503 before any row."""
         hub = self.env["ai.chat.message"]._answer_hub()
         if not hub.reserve(settings.max_running_answers):
-            raise unavailable(self.env._(
-                "The server is answering too many questions at once. Try again in a few seconds."
-            ), retry_after=RETRY_AFTER_SECONDS)
+            raise unavailable(
+                self.env._(
+                    "The server is answering too many questions at once. Try again in a few seconds."
+                ),
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         # A failure, or a serialization conflict that Odoo retries, gives the place back.
         self.env.cr.postrollback.add(hub.release)
 
@@ -337,8 +385,10 @@ class AiChatConversation(models.Model):
             codes.NOT_FOUND: _("The AI service does not know this model or address."),
             codes.RATE_LIMIT: _("The AI service is busy or over its quota. Try again in a moment."),
             codes.BAD_REQUEST: _("The AI service could not handle this request."),
-            codes.REDIRECT: _("The AI service redirected the request to another address, which is "
-                              "not followed. Check the API URL in Settings."),
+            codes.REDIRECT: _(
+                "The AI service redirected the request to another address, which is "
+                "not followed. Check the API URL in Settings."
+            ),
             codes.SERVER: _("The AI service had an internal error. Try again in a moment."),
             codes.TIMEOUT: _("The AI service did not answer in time."),
             codes.CONNECTION: _("The AI service could not be reached or dropped the connection."),

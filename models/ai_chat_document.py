@@ -25,6 +25,7 @@ class AiChatDocument(models.AbstractModel):
     ir.attachment lets only its creator see it: a file in the composer can go with whichever
     conversation the user sends it in.
     """
+
     _name = "ai.chat.document"
     _description = "AI Chat Documents"
 
@@ -42,23 +43,31 @@ class AiChatDocument(models.AbstractModel):
         try:
             extraction = extract_text(data, name, max_chars=settings.document_chars)
         except ExtractionBusy:
-            raise too_many(self._extraction_messages()["busy"],
-                                  retry_after=RETRY_AFTER_SECONDS) from None
+            raise too_many(
+                self._extraction_messages()["busy"], retry_after=RETRY_AFTER_SECONDS
+            ) from None
         except ExtractionError as exc:
             raise ChatRefusal(self._extraction_messages()[exc.code]) from None
         self._check_pending_quota(settings)  # again under the lock, which lasts to the commit
-        attachment = self.env["ir.attachment"].create({
-            "name": name,
-            "raw": data,
-            "res_model": CONVERSATION,
-            "res_id": 0,
-        })
-        self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
-        return self._chip(attachment, {
-            "chars": len(extraction.text),
-            "total_chars": extraction.total_chars,
-            "kind": extraction.kind,
-        })
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": data,
+                "res_model": CONVERSATION,
+                "res_id": 0,
+            }
+        )
+        self._store_text(
+            attachment, extraction.text, extraction.total_chars, extraction.kind, settings
+        )
+        return self._chip(
+            attachment,
+            {
+                "chars": len(extraction.text),
+                "total_chars": extraction.total_chars,
+                "kind": extraction.kind,
+            },
+        )
 
     @api.model
     def _attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
@@ -66,17 +75,22 @@ class AiChatDocument(models.AbstractModel):
         settings = self.env[CONVERSATION]._get_chat_settings()
         self._check_pending_quota(settings)
         title, text = self.env["ai.chat.record.context"]._record_text(
-            res_model, res_id, with_messages=bool(with_messages), max_chars=settings.document_chars,
+            res_model,
+            res_id,
+            with_messages=bool(with_messages),
+            max_chars=settings.document_chars,
         )
         res_id = int(res_id)  # valid once the record was read
-        snapshot = self.env["ir.attachment"].create({
-            "name": self._clean_name(f"{title}.md", keep_slashes=True),
-            "raw": text.encode(),
-            "mimetype": "text/markdown",
-            "description": f"{RECORD_MARK}{res_model},{res_id}",
-            "res_model": CONVERSATION,
-            "res_id": 0,
-        })
+        snapshot = self.env["ir.attachment"].create(
+            {
+                "name": self._clean_name(f"{title}.md", keep_slashes=True),
+                "raw": text.encode(),
+                "mimetype": "text/markdown",
+                "description": f"{RECORD_MARK}{res_model},{res_id}",
+                "res_model": CONVERSATION,
+                "res_id": 0,
+            }
+        )
         self._store_text(snapshot, text, len(text), "markdown", settings)
         chips = [self._chip(snapshot, {"chars": len(text), "total_chars": len(text)})]
         if with_attachments:
@@ -93,16 +107,20 @@ class AiChatDocument(models.AbstractModel):
             self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7842, self.env.uid))
         pending = self.env["ir.attachment"].search_count(self._unsent_domain(self.env.uid))
         if pending >= limit:
-            raise too_many(self.env._(
-                "%(count)s files are waiting to be sent. Send or remove some first.", count=pending
-            ))
+            raise too_many(
+                self.env._(
+                    "%(count)s files are waiting to be sent. Send or remove some first.",
+                    count=pending,
+                )
+            )
 
     @api.model
     def _copy_record_files(self, res_model, res_id, settings):
         """The record's files the user may read, as chips; unreadable ones say why."""
         files = self.env["ir.attachment"].search(
             [("res_model", "=", res_model), ("res_id", "=", res_id), ("type", "=", "binary")],
-            limit=max(settings.max_attachments - 1, 0), order="id desc",
+            limit=max(settings.max_attachments - 1, 0),
+            order="id desc",
         )
         chips = []
         for file in files:
@@ -114,14 +132,27 @@ class AiChatDocument(models.AbstractModel):
             except ExtractionError as exc:
                 chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
                 continue
-            copy = file.copy({"res_model": CONVERSATION, "res_id": 0, "description": False,
-                              "name": self._clean_name(file.name)})
-            self._store_text(copy, extraction.text, extraction.total_chars, extraction.kind, settings)
-            chips.append(self._chip(copy, {
-                "chars": len(extraction.text),
-                "total_chars": extraction.total_chars,
-                "kind": extraction.kind,
-            }))
+            copy = file.copy(
+                {
+                    "res_model": CONVERSATION,
+                    "res_id": 0,
+                    "description": False,
+                    "name": self._clean_name(file.name),
+                }
+            )
+            self._store_text(
+                copy, extraction.text, extraction.total_chars, extraction.kind, settings
+            )
+            chips.append(
+                self._chip(
+                    copy,
+                    {
+                        "chars": len(extraction.text),
+                        "total_chars": extraction.total_chars,
+                        "kind": extraction.kind,
+                    },
+                )
+            )
         return chips
 
     # -- streaming -----------------------------------------------------------------------
@@ -138,19 +169,25 @@ class AiChatDocument(models.AbstractModel):
         if not parts:
             return Attachment
         if len(parts) > settings.max_attachments:  # before parsing: it bounds the work
-            raise ChatRefusal(self.env._(
-                "A message carries at most %(limit)s files.", limit=settings.max_attachments
-            ))
+            raise ChatRefusal(
+                self.env._(
+                    "A message carries at most %(limit)s files.", limit=settings.max_attachments
+                )
+            )
         try:
             ids = list(dict.fromkeys(int(part) for part in parts))
         except ValueError:
-            raise ChatRefusal(self.env._("attachment_ids must be numbers separated by commas.")) from None
-        found = Attachment.search([
-            ("id", "in", ids),
-            ("res_model", "=", CONVERSATION),
-            ("create_uid", "=", self.env.uid),
-            ("res_id", "in", [0, False, conversation.id or 0]),
-        ])
+            raise ChatRefusal(
+                self.env._("attachment_ids must be numbers separated by commas.")
+            ) from None
+        found = Attachment.search(
+            [
+                ("id", "in", ids),
+                ("res_model", "=", CONVERSATION),
+                ("create_uid", "=", self.env.uid),
+                ("res_id", "in", [0, False, conversation.id or 0]),
+            ]
+        )
         if len(found) != len(ids) or len(self._checked(found)) != len(ids):
             raise not_found(self.env._("Attachment not found."))
         return Attachment.browse(ids)
@@ -207,8 +244,9 @@ class AiChatDocument(models.AbstractModel):
         if seen:
             texts = texts.search([("attachment_id", "in", list(seen))])
         stored = {text.attachment_id.id: text for text in texts}
-        groups = [[self._document(a, settings, stored.get(a.id)) for a in files]
-                  for _, files in carriers]
+        groups = [
+            [self._document(a, settings, stored.get(a.id)) for a in files] for _, files in carriers
+        ]
         placed = documents.place(groups, settings.document_chars)
         attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
         info = {}
@@ -228,7 +266,9 @@ class AiChatDocument(models.AbstractModel):
         None); read again only if the budget grew beyond what was kept, or it was never stored."""
         budget = settings.document_chars
         if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
-            return documents.FileText(attachment.name, (stored.text or "")[:budget], stored.total_chars)
+            return documents.FileText(
+                attachment.name, (stored.text or "")[:budget], stored.total_chars
+            )
         if attachment.file_size > settings.max_file_bytes:
             return documents.FileText(attachment.name, error=self._too_large_message(settings))
         try:
@@ -239,7 +279,9 @@ class AiChatDocument(models.AbstractModel):
             return documents.FileText(attachment.name, error=self._extraction_messages()["busy"])
         except ExtractionError as exc:
             return documents.FileText(attachment.name, error=self._extraction_messages()[exc.code])
-        self._store_text(attachment, extraction.text, extraction.total_chars, extraction.kind, settings)
+        self._store_text(
+            attachment, extraction.text, extraction.total_chars, extraction.kind, settings
+        )
         return documents.FileText(attachment.name, extraction.text, extraction.total_chars)
 
     # -- shared --------------------------------------------------------------------------
@@ -249,8 +291,13 @@ class AiChatDocument(models.AbstractModel):
         # sudo: ai.chat.document.text - users only read their own texts; only extraction writes
         # them (create_uid stays the user, which the read rule checks)
         Text = self.env["ai.chat.document.text"].sudo()
-        values = {"text": text, "total_chars": total_chars, "kind": kind,
-                  "max_chars": settings.document_chars, "checksum": attachment.checksum}
+        values = {
+            "text": text,
+            "total_chars": total_chars,
+            "kind": kind,
+            "max_chars": settings.document_chars,
+            "checksum": attachment.checksum,
+        }
         stored = Text.search([("attachment_id", "=", attachment.id)])
         if stored:
             stored.write(values)
@@ -277,19 +324,30 @@ class AiChatDocument(models.AbstractModel):
         res_model, _, res_id = mark.removeprefix(RECORD_MARK).rpartition(",")
         if mark.startswith(RECORD_MARK) and res_id.isdigit():
             Model = self.env.get(res_model)
-            chip.update(kind="record", record={
-                "res_model": res_model,
-                "res_id": int(res_id),
-                # Messages can be included only where there is a chatter (mail installed).
-                "has_chatter": Model is not None and "message_ids" in Model._fields,
-            })
+            chip.update(
+                kind="record",
+                record={
+                    "res_model": res_model,
+                    "res_id": int(res_id),
+                    # Messages can be included only where there is a chatter (mail installed).
+                    "has_chatter": Model is not None and "message_ids" in Model._fields,
+                },
+            )
         return chip
 
     @api.model
     def _refused_chip(self, attachment, error):
-        return {"id": False, "name": attachment.name, "size": attachment.file_size,
-                "mimetype": attachment.mimetype or "", "kind": "", "chars": 0, "total_chars": 0,
-                "truncated": False, "error": error}
+        return {
+            "id": False,
+            "name": attachment.name,
+            "size": attachment.file_size,
+            "mimetype": attachment.mimetype or "",
+            "kind": "",
+            "chars": 0,
+            "total_chars": 0,
+            "truncated": False,
+            "error": error,
+        }
 
     @api.model
     def _clean_name(self, filename, keep_slashes=False):
@@ -312,21 +370,30 @@ class AiChatDocument(models.AbstractModel):
         """Words for a person for each ExtractionError code (extract.REASONS)."""
         _ = self.env._
         return {
-            "unsupported": _("This file type is not supported. Attach a PDF, an office "
-                             "document, a spreadsheet or a text file."),
-            "old_office": _("Old Office files (.doc, .ppt) cannot be read: save this one as "
-                            ".docx or .pptx and attach it again."),
-            "image": _("Pictures are not read (there is no text recognition): attach a "
-                       "document with a text layer instead."),
+            "unsupported": _(
+                "This file type is not supported. Attach a PDF, an office "
+                "document, a spreadsheet or a text file."
+            ),
+            "old_office": _(
+                "Old Office files (.doc, .ppt) cannot be read: save this one as "
+                ".docx or .pptx and attach it again."
+            ),
+            "image": _(
+                "Pictures are not read (there is no text recognition): attach a "
+                "document with a text layer instead."
+            ),
             "archive": _("Archives are not opened: attach the files inside instead."),
             "executable": _("Programs are not read: attach a document instead."),
             "media": _("Audio and video files are not read: attach a transcript instead."),
             "encoding": _("The text encoding of this file cannot be read: save it as UTF-8."),
             "corrupt": _("This file is damaged and cannot be read."),
-            "password": _("This PDF is protected by a password: remove the password and attach "
-                          "it again."),
-            "encrypted": _("This PDF is encrypted in a way that cannot be read: save an "
-                           "unencrypted copy and attach it again."),
+            "password": _(
+                "This PDF is protected by a password: remove the password and attach " "it again."
+            ),
+            "encrypted": _(
+                "This PDF is encrypted in a way that cannot be read: save an "
+                "unencrypted copy and attach it again."
+            ),
             "empty": _("This file contains no text."),
             "no_text": _("This PDF has no text layer (a scan?). Run it through OCR first."),
             "bomb": _("This file inflates to an abnormal size (a zip bomb?) and was not read."),
@@ -341,8 +408,10 @@ class AiChatDocument(models.AbstractModel):
         """Uploads never sent with a question (the user left) are removed after a day."""
         limit = fields.Datetime.subtract(self.env.cr.now(), hours=PENDING_HOURS)
         # sudo: ir.attachment - the cron removes every user's abandoned uploads
-        pending = self.env["ir.attachment"].sudo().search(
-            self._unsent_domain() + [("create_date", "<", limit)]
+        pending = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(self._unsent_domain() + [("create_date", "<", limit)])
         )
         pending.unlink()
         return pending

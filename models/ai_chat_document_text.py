@@ -5,6 +5,7 @@ from odoo import fields, models
 class AiChatDocumentText(models.Model):
     """The text extracted from a chat file, kept so that no question parses a file again, in
     whichever worker it lands."""
+
     _name = "ai.chat.document.text"
     _description = "AI Chat Document Text"
     _rec_name = "attachment_id"
@@ -14,8 +15,10 @@ class AiChatDocumentText(models.Model):
     total_chars = fields.Integer(help="The length of the whole text in the file.")
     kind = fields.Char(help="The format it was read as (pdf, docx, xlsx, ...).")
     max_chars = fields.Integer(help="The document budget the text was cut to.")
-    checksum = fields.Char(help="The file's checksum when it was read: a file changed since is "
-                                "not the one that was checked and read.")
+    checksum = fields.Char(
+        help="The file's checksum when it was read: a file changed since is "
+        "not the one that was checked and read."
+    )
 
     _sql_constraints = [
         ("attachment_unique", "unique(attachment_id)", "A file has one extracted text."),

@@ -38,18 +38,24 @@ class AiChatMessage(models.Model):
         index=True,
     )
     error_message = fields.Char()
-    error_code = fields.Char(help="What failed, for clients: auth, timeout, deadline, ... (wire contract).")
+    error_code = fields.Char(
+        help="What failed, for clients: auth, timeout, deadline, ... (wire contract)."
+    )
     finish_reason = fields.Char(help="Why the model stopped, e.g. 'length' at the token limit.")
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
     attachment_ids = fields.Many2many(
-        "ir.attachment", "ai_chat_message_attachment_rel", "message_id", "attachment_id",
-        string="Attachments", help="Files and record snapshots sent with a question.",
+        "ir.attachment",
+        "ai_chat_message_attachment_rel",
+        "message_id",
+        "attachment_id",
+        string="Attachments",
+        help="Files and record snapshots sent with a question.",
     )
     attachment_info = fields.Json(
         help="What each attachment's text became in the prompt when the question was sent: "
-             "{attachment id: {chars, total_chars, error}}.",
+        "{attachment id: {chars, total_chars, error}}.",
     )
 
     @api.constrains("content", "reasoning")
@@ -60,7 +66,9 @@ class AiChatMessage(models.Model):
         limit = 2 * max(settings.max_answer_chars, settings.max_message_chars)
         for message in self:
             if max(len(message.content or ""), len(message.reasoning or "")) > limit:
-                raise ValidationError(self.env._("A message has at most %(limit)s characters.", limit=limit))
+                raise ValidationError(
+                    self.env._("A message has at most %(limit)s characters.", limit=limit)
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -125,8 +133,9 @@ class AiChatMessage(models.Model):
         """
         self.ensure_one()
         self.flush_model(["conversation_id", "role", "content"])
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT m.id,
                    m.id = %(question)s
                      OR sum(length(m.content)) OVER (ORDER BY m.id DESC) <= %(budget)s,
@@ -136,8 +145,11 @@ class AiChatMessage(models.Model):
                AND m.role IN ('user', 'assistant') AND m.content != ''
              ORDER BY m.id
             """,
-            question=self.id, budget=budget_chars, conversation=self.conversation_id.id,
-        ))
+                question=self.id,
+                budget=budget_chars,
+                conversation=self.conversation_id.id,
+            )
+        )
         rows = self.env.cr.fetchall()
         kept = self.browse([id_ for id_, fits, _files in rows if fits])
         # Fields read one at a time, so touching a carrier does not fetch its text.

@@ -7,6 +7,7 @@ Unlogged means no WAL: a growing answer costs the write-ahead log nothing until 
 state is written once into ai_chat_message. PostgreSQL empties such a table after a crash of
 its own; the sweep then closes the answers that had a row there.
 """
+
 import logging
 import time
 from contextlib import contextmanager
@@ -40,7 +41,8 @@ class AiChatMessage(models.Model):
 
     def init(self):
         super().init()
-        self.env.cr.execute(SQL(f"""
+        self.env.cr.execute(
+            SQL(f"""
             CREATE UNLOGGED TABLE IF NOT EXISTS ai_chat_answer_progress (
                 message_id integer PRIMARY KEY REFERENCES ai_chat_message(id) ON DELETE CASCADE,
                 owner varchar NOT NULL,
@@ -49,7 +51,8 @@ class AiChatMessage(models.Model):
                 lease_until timestamp NOT NULL DEFAULT {_NOW},
                 stop_requested boolean NOT NULL DEFAULT false
             )
-        """))
+        """)
+        )
 
     # -- the hub of this process -----------------------------------------------------------
 
@@ -78,11 +81,16 @@ class AiChatMessage(models.Model):
         def body():
             encoder = sse.EventEncoder()
             try:
-                yield encoder.encode("start", {
-                    "conversation_id": job.conversation_id, "message_id": job.message_id,
-                    "user_message_id": job.user_message_id, "model": job.llm_model,
-                    "attachments": list(job.attachments),
-                })
+                yield encoder.encode(
+                    "start",
+                    {
+                        "conversation_id": job.conversation_id,
+                        "message_id": job.message_id,
+                        "user_message_id": job.user_message_id,
+                        "model": job.llm_model,
+                        "attachments": list(job.attachments),
+                    },
+                )
             finally:  # also when the client is already gone
                 hub.start(answer, chat_stream)
             with hub.viewing(job.message_id):
@@ -97,8 +105,17 @@ class AiChatMessage(models.Model):
             message_id = int(message_id)
         except (TypeError, ValueError):
             message_id = 0
-        answer = self.search([("id", "=", message_id), ("user_id", "=", self.env.uid),
-                              ("role", "=", "assistant")]) if message_id > 0 else self.browse()
+        answer = (
+            self.search(
+                [
+                    ("id", "=", message_id),
+                    ("user_id", "=", self.env.uid),
+                    ("role", "=", "assistant"),
+                ]
+            )
+            if message_id > 0
+            else self.browse()
+        )
         if not answer:
             raise not_found(self.env._("Answer not found."))
         return answer
@@ -109,9 +126,12 @@ class AiChatMessage(models.Model):
         encoder = sse.EventEncoder(last_id=last_event_id)
         hub, ends_at = self._answer_hub(), self._answer_viewer_ends_at()
         if not hub.may_view(self.id, MAX_VIEWERS):
-            raise too_many(self.env._(
-                "This answer is already shown in %(count)s places. Close some of them.", count=MAX_VIEWERS,
-            ))
+            raise too_many(
+                self.env._(
+                    "This answer is already shown in %(count)s places. Close some of them.",
+                    count=MAX_VIEWERS,
+                )
+            )
         local = hub.get(self.id)
         dbname, uid, message_id = self.env.cr.dbname, self.env.uid, self.id
 
@@ -141,20 +161,29 @@ class AiChatMessage(models.Model):
     @api.model
     def _answers_running(self, uid):
         """How many answers of this user are being generated now (a live lease)."""
-        self.env.cr.execute(SQL(f"""
+        self.env.cr.execute(
+            SQL(
+                f"""
             SELECT count(*) FROM ai_chat_message m
               JOIN ai_chat_answer_progress p ON p.message_id = m.id
              WHERE m.user_id = %s AND m.state = 'streaming' AND p.lease_until > {_NOW}
-        """, uid))
+        """,
+                uid,
+            )
+        )
         return self.env.cr.fetchone()[0]
 
     def _answer_open(self, owner):
         """Record that this new answer streams from `owner` (in the request's transaction)."""
-        self.env.cr.execute(SQL(
-            f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until) "
-            f"VALUES (%s, %s, {_NOW} + make_interval(secs => %s))",
-            self.id, owner, self._answer_hub().lease,
-        ))
+        self.env.cr.execute(
+            SQL(
+                f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until) "
+                f"VALUES (%s, %s, {_NOW} + make_interval(secs => %s))",
+                self.id,
+                owner,
+                self._answer_hub().lease,
+            )
+        )
 
     # -- written by the hub, for all its answers at once -----------------------------------
 
@@ -166,15 +195,19 @@ class AiChatMessage(models.Model):
         this owner lost: deleted or swept)."""
         stops, lost = [], []
         if progress:
-            rows = self.env.cr.execute_values(f"""
+            rows = self.env.cr.execute_values(
+                f"""
                 UPDATE ai_chat_answer_progress p
                    SET content = p.content || v.content, reasoning = p.reasoning || v.reasoning,
                        lease_until = {_NOW} + make_interval(secs => v.lease::float8)
                   FROM (VALUES %s) AS v(message_id, content, reasoning, owner, lease)
                  WHERE p.message_id = v.message_id AND p.owner = v.owner
              RETURNING p.message_id, p.stop_requested
-            """, [(mid, content, reasoning, owner, lease) for mid, content, reasoning in progress],
-                page_size=max(len(progress), 1), fetch=True)
+            """,
+                [(mid, content, reasoning, owner, lease) for mid, content, reasoning in progress],
+                page_size=max(len(progress), 1),
+                fetch=True,
+            )
             kept = {mid for mid, _stop in rows}
             stops = [mid for mid, stop in rows if stop]
             lost = [mid for mid, _content, _reasoning in progress if mid not in kept]
@@ -186,10 +219,13 @@ class AiChatMessage(models.Model):
     @api.model
     def _answers_finish(self, owner, finals):
         ids = [mid for _uid, mid, _values, _fallback in finals]
-        self.env.cr.execute(SQL(
-            "SELECT id FROM ai_chat_message WHERE id = ANY(%s) AND state = 'streaming' FOR UPDATE", ids,
-        ))
-        open_ids = {mid for mid, in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM ai_chat_message WHERE id = ANY(%s) AND state = 'streaming' FOR UPDATE",
+                ids,
+            )
+        )
+        open_ids = {mid for (mid,) in self.env.cr.fetchall()}
         for uid, mid, values, fallback in finals:
             if mid not in open_ids:
                 continue
@@ -204,16 +240,21 @@ class AiChatMessage(models.Model):
                 except Exception:
                     # Neither passes: the row stays `streaming` and the sweep closes it.
                     _logger.exception("Could not save the end of message %s", mid)
-        self.env.cr.execute(SQL(
-            "DELETE FROM ai_chat_answer_progress WHERE message_id = ANY(%s) AND owner = %s", ids, owner,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM ai_chat_answer_progress WHERE message_id = ANY(%s) AND owner = %s",
+                ids,
+                owner,
+            )
+        )
         self._answers_notify("end", ids)
 
     @api.model
     def _answers_sweep(self):
         """Close the answers whose process died (lease run out): `interrupted`, with the text
         saved so far. Any live process may run it; the row lock makes it safe with an owner."""
-        self.env.cr.execute(SQL(f"""
+        self.env.cr.execute(
+            SQL(f"""
             WITH expired AS (
                 DELETE FROM ai_chat_answer_progress
                  WHERE lease_until < {_NOW}
@@ -225,15 +266,18 @@ class AiChatMessage(models.Model):
               FROM expired e
              WHERE m.id = e.message_id AND m.state = 'streaming'
          RETURNING m.id
-        """))
-        ids = [mid for mid, in self.env.cr.fetchall()]
-        self.env.cr.execute(SQL(f"""
+        """)
+        )
+        ids = [mid for (mid,) in self.env.cr.fetchall()]
+        self.env.cr.execute(
+            SQL(f"""
             UPDATE ai_chat_message m SET state = 'interrupted', write_date = {_NOW}
              WHERE m.state = 'streaming' AND m.create_date < {_NOW} - interval '{ORPHAN_SECONDS} seconds'
                AND NOT EXISTS (SELECT 1 FROM ai_chat_answer_progress p WHERE p.message_id = m.id)
          RETURNING m.id
-        """))
-        ids += [mid for mid, in self.env.cr.fetchall()]
+        """)
+        )
+        ids += [mid for (mid,) in self.env.cr.fetchall()]
         self._answers_notify("end", ids)
         return ids
 
@@ -249,30 +293,49 @@ class AiChatMessage(models.Model):
         """The answer as stored now, text from the given offsets on: a dict, for a viewer in
         another process than the one generating it."""
         self.ensure_one()
-        self.env.cr.execute(SQL("""
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT m.state, m.conversation_id,
                    substr(COALESCE(p.content, m.content, ''), %(c)s + 1),
                    substr(COALESCE(p.reasoning, m.reasoning, ''), %(r)s + 1),
                    m.content_html, m.error_message, m.error_code
               FROM ai_chat_message m LEFT JOIN ai_chat_answer_progress p ON p.message_id = m.id
              WHERE m.id = %(id)s
-        """, c=content_from, r=reasoning_from, id=self.id))
+        """,
+                c=content_from,
+                r=reasoning_from,
+                id=self.id,
+            )
+        )
         row = self.env.cr.fetchone()
         if row is None:
             return None
         state, conversation_id, content, reasoning, html, error, code = row
-        return {"message_id": self.id, "conversation_id": conversation_id, "state": state,
-                "content": content, "reasoning": reasoning, "html": html or "",
-                "error_message": error or "", "error_code": code or codes.INTERNAL}
+        return {
+            "message_id": self.id,
+            "conversation_id": conversation_id,
+            "state": state,
+            "content": content,
+            "reasoning": reasoning,
+            "html": html or "",
+            "error_message": error or "",
+            "error_code": code or codes.INTERNAL,
+        }
 
     def _answer_request_stop(self):
         """Ask the owner of this streaming answer to stop it; an owner that is gone (its lease
         ran out) cannot, so the answer is closed here. True when it was still streaming."""
         self.ensure_one()
-        self.env.cr.execute(SQL(f"""
+        self.env.cr.execute(
+            SQL(
+                f"""
             UPDATE ai_chat_answer_progress SET stop_requested = true
              WHERE message_id = %s RETURNING lease_until > {_NOW}
-        """, self.id))
+        """,
+                self.id,
+            )
+        )
         row = self.env.cr.fetchone()
         if row and row[0]:
             self._answers_notify("stop", [self.id])
@@ -280,10 +343,13 @@ class AiChatMessage(models.Model):
         snapshot = self._answer_snapshot()
         if not snapshot or snapshot["state"] != "streaming":
             return False
-        self.env.cr.execute(SQL("DELETE FROM ai_chat_answer_progress WHERE message_id = %s", self.id))
+        self.env.cr.execute(
+            SQL("DELETE FROM ai_chat_answer_progress WHERE message_id = %s", self.id)
+        )
         # sudo: ai.chat.message - the user's own answer, whose process is gone
-        self.sudo().write({"state": "stopped", "content": snapshot["content"],
-                           "reasoning": snapshot["reasoning"]})
+        self.sudo().write(
+            {"state": "stopped", "content": snapshot["content"], "reasoning": snapshot["reasoning"]}
+        )
         self._answers_notify("end", [self.id])
         return True
 
@@ -311,6 +377,8 @@ class AnswerStore:
 
     def listen(self, on_notify, on_reconnect):
         params = connection_info_for(self.dbname)[1]
-        listener = pg_listener.Listener(pg_listener.connect_to(params), CHANNEL, on_notify, on_reconnect)
+        listener = pg_listener.Listener(
+            pg_listener.connect_to(params), CHANNEL, on_notify, on_reconnect
+        )
         listener.start()
         return listener

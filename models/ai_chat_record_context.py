@@ -14,30 +14,62 @@ from ..lib.record_text import TABLE_MAX_COLUMNS, TABLE_MAX_ROWS, record_markdown
 
 MANY2MANY_MAX_NAMES = 20
 MAX_MESSAGES = 20
-SKIPPED_TYPES = {"binary", "image", "json", "properties", "properties_definition", "many2one_reference"}
-SKIPPED_FIELDS = {"id", "display_name", "website_message_ids", "access_token", "access_url", "access_warning"}
+SKIPPED_TYPES = {
+    "binary",
+    "image",
+    "json",
+    "properties",
+    "properties_definition",
+    "many2one_reference",
+}
+SKIPPED_FIELDS = {
+    "id",
+    "display_name",
+    "website_message_ids",
+    "access_token",
+    "access_url",
+    "access_warning",
+}
 SKIPPED_PREFIXES = ("message_", "activity_")
 STATIC_TRUE = {"1", "True", "true"}
 STATIC_FALSE = {"", "0", "False", "false"}
 # Names of fields that hold secrets whatever their model, shown or not.
-SECRET_FIELD_RE = re.compile(r"(^|_)pass(wd)?($|_)|password|secret|token|api_?key|private_key|credential",
-                             re.IGNORECASE)
+SECRET_FIELD_RE = re.compile(
+    r"(^|_)pass(wd)?($|_)|password|secret|token|api_?key|private_key|credential", re.IGNORECASE
+)
 # Models whose records hold credentials: never given to the AI, administrators included.
 # Administrators add their own in Settings (denied_models).
-DENIED_MODELS = frozenset({
-    "ir.config_parameter", "res.users.apikeys", "res.users.apikeys.description",
-    "ir.mail_server", "fetchmail.server", "payment.provider", "payment.token",
-    "iap.account", "auth.oauth.provider", "auth_totp.device", "res.users.identitycheck",
-    "sms.account", "ir.cron", "ir.actions.server", "base.automation",
-})
+DENIED_MODELS = frozenset(
+    {
+        "ir.config_parameter",
+        "res.users.apikeys",
+        "res.users.apikeys.description",
+        "ir.mail_server",
+        "fetchmail.server",
+        "payment.provider",
+        "payment.token",
+        "iap.account",
+        "auth.oauth.provider",
+        "auth_totp.device",
+        "res.users.identitycheck",
+        "sms.account",
+        "ir.cron",
+        "ir.actions.server",
+        "base.automation",
+    }
+)
 
 
 def _shown(node, *attributes):
     """False when the view hides the node whatever the record (invisible="1" and the like), or
     when it is a warning banner (class alert) or only shown while editing (oe_edit_only)."""
     classes = (node.get("class") or "").split()
-    return not any(node.get(attribute) in STATIC_TRUE for attribute in attributes) \
-        and node.get("optional") != "hide" and "alert" not in classes and "oe_edit_only" not in classes
+    return (
+        not any(node.get(attribute) in STATIC_TRUE for attribute in attributes)
+        and node.get("optional") != "hide"
+        and "alert" not in classes
+        and "oe_edit_only" not in classes
+    )
 
 
 class AiChatRecordContext(models.AbstractModel):
@@ -73,7 +105,9 @@ class AiChatRecordContext(models.AbstractModel):
                 fields.append((info["string"], text))
         messages = self._record_messages(record) if with_messages else []
         kind = self.env["ir.model"]._get(record._name).name or record._description
-        description = self.env._("%(kind)s (%(model)s, id %(id)s)", kind=kind, model=record._name, id=record.id)
+        description = self.env._(
+            "%(kind)s (%(model)s, id %(id)s)", kind=kind, model=record._name, id=record.id
+        )
         return title, record_markdown(title, description, fields, tables, messages, max_chars)
 
     # -- access --------------------------------------------------------------------------
@@ -83,7 +117,9 @@ class AiChatRecordContext(models.AbstractModel):
         """The record as the current user (never superuser), once they are allowed to read it."""
         Model = self.env.get(res_model) if isinstance(res_model, str) else None
         if Model is None or Model._abstract or Model._transient or self._is_denied(res_model):
-            raise AccessError(self.env._("Records of “%(model)s” cannot be given to the AI.", model=res_model))
+            raise AccessError(
+                self.env._("Records of “%(model)s” cannot be given to the AI.", model=res_model)
+            )
         Model = Model.sudo(False)
         Model.check_access("read")
         try:
@@ -112,13 +148,19 @@ class AiChatRecordContext(models.AbstractModel):
 
         def walk(node):
             for child in node:
-                if not isinstance(child.tag, str) or not _shown(child, "invisible") \
-                        or not self._shown_for(child, record, fields_info):
+                if (
+                    not isinstance(child.tag, str)
+                    or not _shown(child, "invisible")
+                    or not self._shown_for(child, record, fields_info)
+                ):
                     continue
                 if child.tag == "field":
                     name = child.get("name")
-                    if name not in seen and self._record_field_wanted(name, fields_info) \
-                            and child.get("password") not in STATIC_TRUE:
+                    if (
+                        name not in seen
+                        and self._record_field_wanted(name, fields_info)
+                        and child.get("password") not in STATIC_TRUE
+                    ):
                         seen.add(name)
                         layout.append((name, child))
                 elif child.tag not in ("button", "chatter"):  # stat buttons are counters
@@ -136,11 +178,17 @@ class AiChatRecordContext(models.AbstractModel):
             return True
         try:
             names = get_expression_field_names(condition)
-            values = {name: self._condition_value(record, name, fields_info[name]["type"])
-                      for name in names if name in fields_info}
-            values.update(context=dict(self.env.context), uid=self.env.uid,
-                          current_company_id=self.env.company.id,
-                          allowed_company_ids=self.env.companies.ids)
+            values = {
+                name: self._condition_value(record, name, fields_info[name]["type"])
+                for name in names
+                if name in fields_info
+            }
+            values.update(
+                context=dict(self.env.context),
+                uid=self.env.uid,
+                current_company_id=self.env.company.id,
+                allowed_company_ids=self.env.companies.ids,
+            )
             return not safe_eval(condition, values)
         except Exception:  # any expression the client could evaluate and this cannot
             return False
@@ -158,8 +206,13 @@ class AiChatRecordContext(models.AbstractModel):
     def _record_field_wanted(self, name, fields_info):
         # fields_get() leaves out the fields the user's groups may not read.
         info = fields_info.get(name)
-        return bool(info) and info["type"] not in SKIPPED_TYPES and name not in SKIPPED_FIELDS \
-            and not name.startswith(SKIPPED_PREFIXES) and not SECRET_FIELD_RE.search(name)
+        return (
+            bool(info)
+            and info["type"] not in SKIPPED_TYPES
+            and name not in SKIPPED_FIELDS
+            and not name.startswith(SKIPPED_PREFIXES)
+            and not SECRET_FIELD_RE.search(name)
+        )
 
     @api.model
     def _record_table_columns(self, lines, node):
@@ -173,9 +226,12 @@ class AiChatRecordContext(models.AbstractModel):
         columns = []
         for column in views[0].iterchildren("field"):
             name = column.get("name")
-            if (_shown(column, "invisible", "column_invisible") and name not in columns
-                    and self._record_field_wanted(name, fields_info)
-                    and fields_info[name]["type"] != "one2many"):
+            if (
+                _shown(column, "invisible", "column_invisible")
+                and name not in columns
+                and self._record_field_wanted(name, fields_info)
+                and fields_info[name]["type"] != "one2many"
+            ):
                 columns.append(name)
         return columns[:TABLE_MAX_COLUMNS] or ["display_name"], fields_info
 
@@ -190,12 +246,20 @@ class AiChatRecordContext(models.AbstractModel):
         columns, fields_info = self._record_table_columns(lines, node)
         shown = lines[:TABLE_MAX_ROWS]
         rows = [
-            [self._record_value_text(line, fields_info[name], values[name]) or "" for name in columns]
+            [
+                self._record_value_text(line, fields_info[name], values[name]) or ""
+                for name in columns
+            ]
             for line, values in zip(shown, shown.read(columns))
         ]
         filled = [index for index in range(len(columns)) if any(row[index] for row in rows)] or [0]
         labels = [fields_info[columns[index]]["string"] for index in filled]
-        return info["string"], labels, [[row[index] for index in filled] for row in rows], len(lines)
+        return (
+            info["string"],
+            labels,
+            [[row[index] for index in filled] for row in rows],
+            len(lines),
+        )
 
     @api.model
     def _record_value_text(self, record, info, value):
@@ -236,14 +300,20 @@ class AiChatRecordContext(models.AbstractModel):
         mail_thread = self.env.registry.get("mail.thread")
         if mail_thread is None or not isinstance(record, mail_thread):
             return []
-        messages = self.env["mail.message"].search([
-            ("model", "=", record._name),
-            ("res_id", "=", record.id),
-            ("message_type", "in", ("comment", "email")),
-        ], order="id desc", limit=MAX_MESSAGES)
+        messages = self.env["mail.message"].search(
+            [
+                ("model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("message_type", "in", ("comment", "email")),
+            ],
+            order="id desc",
+            limit=MAX_MESSAGES,
+        )
         messages = messages[::-1]
         result = []
-        for message, values in zip(messages, messages.read(["author_id", "email_from", "date", "body"])):
+        for message, values in zip(
+            messages, messages.read(["author_id", "email_from", "date", "body"])
+        ):
             body = html2plaintext(values["body"] or "").strip()
             if not body:
                 continue

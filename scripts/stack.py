@@ -1,5 +1,6 @@
 """A throwaway stack on this machine for benchmarks and screenshots: fake upstreams and an Odoo
 server as child processes, and an admin session (requests) or browser login (Playwright)."""
+
 import hashlib
 import os
 import re
@@ -16,8 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE = ROOT / "tests" / "fake_llm.py"
 # Generated files live outside the clone: Odoo finds the addon through a symlink named after it,
 # and a symlink inside the addon would make Odoo's file walks (e.g. translation export) loop.
-BUILD = Path(os.environ.get("AI_STREAM_CHAT_BUILD") or Path.home() / ".cache" / "ai_stream_chat"
-             / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12])
+BUILD = Path(
+    os.environ.get("AI_STREAM_CHAT_BUILD")
+    or Path.home() / ".cache" / "ai_stream_chat" / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+)
 ADDONS = BUILD / "addons"
 CONF = BUILD / "odoo.conf"
 
@@ -29,8 +32,25 @@ def start_fake(*args):
 
 
 def start_odoo(conf, db, port):
-    cmd = [sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "--db-filter", f"^{db}$",
-           "--http-port", str(port), "--workers", "0", "--max-cron-threads", "0", "--log-level", "warn"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        str(conf),
+        "-d",
+        db,
+        "--db-filter",
+        f"^{db}$",
+        "--http-port",
+        str(port),
+        "--workers",
+        "0",
+        "--max-cron-threads",
+        "0",
+        "--log-level",
+        "warn",
+    ]
     proc = subprocess.Popen(cmd)
     for _ in range(120):
         try:
@@ -57,14 +77,22 @@ class Odoo:
         self.session = requests.Session()
         page = self.session.get(base + "/web/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        self.session.post(base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token})
-        self.csrf = re.search(r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text).group(1)
+        self.session.post(
+            base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token}
+        )
+        self.csrf = re.search(
+            r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text
+        ).group(1)
 
     def call(self, model, method, *args, **kwargs):
-        response = self.session.post(self.base + "/web/dataset/call_kw", json={
-            "jsonrpc": "2.0", "method": "call", "params": {
-                "model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        })
+        response = self.session.post(
+            self.base + "/web/dataset/call_kw",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+            },
+        )
         response.raise_for_status()
         body = response.json()
         if "error" in body:
@@ -82,8 +110,14 @@ def browser_page(playwright, base, width=1440, height=900):
     """Headless Debian Chromium, logged in as admin."""
     browser = playwright.chromium.launch(
         executable_path="/usr/bin/chromium",
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"],
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     )
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(base + "/web/login")

@@ -53,7 +53,9 @@ class AiStreamChatCase(HttpCase):
 
     def wait_for_answers(self):
         self.fake.release()
-        self.assertTrue(self.env["ai.chat.message"]._answer_hub().wait_idle(20), "an answer kept running")
+        self.assertTrue(
+            self.env["ai.chat.message"]._answer_hub().wait_idle(20), "an answer kept running"
+        )
 
     def set_param(self, key, value):
         self.env["ir.config_parameter"].sudo().set_param(f"ai_stream_chat.{key}", value)
@@ -67,8 +69,13 @@ class AiStreamChatCase(HttpCase):
         data = {key: value for key, value in fields.items() if value is not None}
         if csrf:
             data["csrf_token"] = http.Request.csrf_token(self)
-        return self.opener.post(self.base_url() + STREAM_URL, data=data, stream=True,
-                                timeout=timeout, allow_redirects=False)
+        return self.opener.post(
+            self.base_url() + STREAM_URL,
+            data=data,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=False,
+        )
 
     def events(self, response):
         return parse_sse(response.iter_lines(decode_unicode=True))
@@ -76,7 +83,9 @@ class AiStreamChatCase(HttpCase):
     def chat(self, message="Hi", **kwargs):
         """Send and read the whole stream: (events without comments, response)."""
         response = self.open_stream(message=message, **kwargs)
-        self.assertEqual(response.status_code, 200, response.text if response.status_code != 200 else "")
+        self.assertEqual(
+            response.status_code, 200, response.text if response.status_code != 200 else ""
+        )
         events = [e for e in self.events(response) if e[1] != ":"]
         self.env.invalidate_all()
         return events, response

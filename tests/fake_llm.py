@@ -1,10 +1,11 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1, scripted per test.
 
-    fake = FakeLLM(); fake.start()
-    fake.script(Reply(chunks=["Hel", "lo"], delay=0.01, usage=(5, 2)))
-    ... point ai_stream_chat.api_url at fake.url ...
-    fake.requests[-1]["json"]["messages"]
+fake = FakeLLM(); fake.start()
+fake.script(Reply(chunks=["Hel", "lo"], delay=0.01, usage=(5, 2)))
+... point ai_stream_chat.api_url at fake.url ...
+fake.requests[-1]["json"]["messages"]
 """
+
 import json
 import re
 import threading
@@ -46,8 +47,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": {"message": "no such route"}})
         fake.requests.append({"path": self.path, "headers": self._headers(), "json": None})
         if fake.models_status != 200:
-            return self._json(fake.models_status, {"error": {"message": "Incorrect API key provided"}})
-        self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.models]})
+            return self._json(
+                fake.models_status, {"error": {"message": "Incorrect API key provided"}}
+            )
+        self._json(
+            200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.models]}
+        )
 
     def do_POST(self):
         fake = self.server.fake
@@ -59,12 +64,23 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"choices": []})
         reply = fake.next_reply()
         if reply.redirect:
-            return self._json(307, {}, {"Location": f"http://127.0.0.1:{self.server.server_port}"
-                                                    "/elsewhere/chat/completions"})
+            return self._json(
+                307,
+                {},
+                {
+                    "Location": f"http://127.0.0.1:{self.server.server_port}"
+                    "/elsewhere/chat/completions"
+                },
+            )
         if reply.reject_stream_options and "stream_options" in body:
-            return self._json(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
+            return self._json(
+                400,
+                {"error": {"message": "Unrecognized request argument supplied: stream_options"}},
+            )
         if reply.status != 200:
-            return self._json(reply.status, reply.error_body or {"error": {"message": f"status {reply.status}"}})
+            return self._json(
+                reply.status, reply.error_body or {"error": {"message": f"status {reply.status}"}}
+            )
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -85,10 +101,16 @@ class _Handler(BaseHTTPRequestHandler):
 
         def chunk(delta, finish=None, usage=None):
             choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]
-            return json.dumps({
-                "id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                "model": model, "choices": choices, "usage": usage,
-            }).encode()
+            return json.dumps(
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": choices,
+                    "usage": usage,
+                }
+            ).encode()
 
         if reply.hang:
             self.wfile.flush()
@@ -115,8 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
         send(chunk({}, finish=reply.finish_reason))
         if reply.usage:
             prompt, completion = reply.usage
-            send(chunk({}, usage={"prompt_tokens": prompt, "completion_tokens": completion,
-                                  "total_tokens": prompt + completion}))
+            send(
+                chunk(
+                    {},
+                    usage={
+                        "prompt_tokens": prompt,
+                        "completion_tokens": completion,
+                        "total_tokens": prompt + completion,
+                    },
+                )
+            )
         send(b"[DONE]")
         write_chunk(b"")
         fake.completed.set()

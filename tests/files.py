@@ -1,4 +1,5 @@
 """Real files for the extraction tests and benchmarks, generated here: plain Python, no Odoo."""
+
 import io
 import zipfile
 import zlib
@@ -13,8 +14,11 @@ def make_pdf(pages, lines_per_page=40, encrypt=None):
     pdf = canvas.Canvas(buffer, encrypt=encrypt)
     for page in range(1, pages + 1):
         for line in range(1, lines_per_page + 1):
-            pdf.drawString(50, 800 - 19 * line, f"Page {page} line {line}: café, Zürich and "
-                                                 f"the quick brown fox.")
+            pdf.drawString(
+                50,
+                800 - 19 * line,
+                f"Page {page} line {line}: café, Zürich and " f"the quick brown fox.",
+            )
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -39,14 +43,17 @@ def make_raw_pdf(content_stream, layers=1):
     for _ in range(layers):
         compressed = zlib.compress(compressed, 9)
     filters = b" ".join([b"/FlateDecode"] * layers)
-    return write_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
-        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
-        b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(compressed), filters)
-        + compressed + b"\nendstream",
-    ])
+    return write_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
+            b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+            b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(compressed), filters)
+            + compressed
+            + b"\nendstream",
+        ]
+    )
 
 
 def write_pdf(objects):
@@ -60,8 +67,9 @@ def write_pdf(objects):
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -85,17 +93,22 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _content_types(overrides):
-    items = "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'
-                    for name, kind in overrides.items())
-    return (f'{_XML}<Types xmlns="{_CT}">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            f'<Default Extension="xml" ContentType="application/xml"/>{items}</Types>')
+    items = "".join(
+        f'<Override PartName="/{name}" ContentType="{kind}"/>' for name, kind in overrides.items()
+    )
+    return (
+        f'{_XML}<Types xmlns="{_CT}">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'<Default Extension="xml" ContentType="application/xml"/>{items}</Types>'
+    )
 
 
 def _relationships(targets):
-    items = "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>'
-                    for rid, (kind, target) in targets.items())
+    items = "".join(
+        f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>'
+        for rid, (kind, target) in targets.items()
+    )
     return f'{_XML}<Relationships xmlns="{_RELS}">{items}</Relationships>'
 
 
@@ -113,31 +126,37 @@ def make_docx(body_xml=None):
         body_xml = (
             _w_paragraph("Service contract", "Heading1")
             + '<w:p><w:r><w:t xml:space="preserve">The supplier delivers </w:t></w:r>'
-              '<w:r><w:rPr><w:b/></w:rPr><w:t>12 units</w:t></w:r>'
-              '<w:r><w:tab/><w:t>per month.</w:t></w:r></w:p>'
+            "<w:r><w:rPr><w:b/></w:rPr><w:t>12 units</w:t></w:r>"
+            "<w:r><w:tab/><w:t>per month.</w:t></w:r></w:p>"
             + '<w:p><w:del w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z"><w:r>'
-              '<w:delText>Removed clause.</w:delText></w:r></w:del></w:p>'
+            "<w:delText>Removed clause.</w:delText></w:r></w:del></w:p>"
             + f"<w:tbl>{_w_row('Item', 'Price')}{_w_row('Widget', 'a|b')}</w:tbl>"
             + _w_paragraph("Signed in Zürich.")
         )
-    document = (f'{_XML}<w:document xmlns:w="{_W}">'
-                f'<w:body>{body_xml}<w:sectPr/></w:body></w:document>')
+    document = (
+        f'{_XML}<w:document xmlns:w="{_W}">' f"<w:body>{body_xml}<w:sectPr/></w:body></w:document>"
+    )
     main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-    return _package({
-        "[Content_Types].xml": _content_types({"word/document.xml": main}),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "word/document.xml")}),
-        "word/document.xml": document,
-    })
+    return _package(
+        {
+            "[Content_Types].xml": _content_types({"word/document.xml": main}),
+            "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "word/document.xml")}),
+            "word/document.xml": document,
+        }
+    )
 
 
 def _pptx_slide(*paragraphs):
     shapes = "".join(
         f'<p:sp><p:nvSpPr><p:cNvPr id="{i}" name="Text {i}"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-        f'<p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
-        for i, text in enumerate(paragraphs, 2))
-    return (f'{_XML}<p:sld xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}"><p:cSld><p:spTree>'
-            '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr>'
-            f'<p:grpSpPr/>{shapes}</p:spTree></p:cSld></p:sld>')
+        f"<p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>"
+        for i, text in enumerate(paragraphs, 2)
+    )
+    return (
+        f'{_XML}<p:sld xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}"><p:cSld><p:spTree>'
+        '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr>'
+        f"<p:grpSpPr/>{shapes}</p:spTree></p:cSld></p:sld>"
+    )
 
 
 def make_pptx():
@@ -147,22 +166,30 @@ def make_pptx():
         f'{_XML}<p:presentation xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}">'
         '<p:sldIdLst><p:sldId id="256" r:id="rId3"/><p:sldId id="257" r:id="rId2"/></p:sldIdLst>'
         '<p:sldSz cx="9144000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>'
-        '</p:presentation>')
+        "</p:presentation>"
+    )
     pml = "application/vnd.openxmlformats-officedocument.presentationml"
-    return _package({
-        "[Content_Types].xml": _content_types({
-            "ppt/presentation.xml": f"{pml}.presentation.main+xml",
-            "ppt/slides/slide1.xml": f"{pml}.slide+xml",
-            "ppt/slides/slide2.xml": f"{pml}.slide+xml",
-        }),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
-        "ppt/presentation.xml": presentation,
-        "ppt/_rels/presentation.xml.rels": _relationships({
-            "rId2": (slide_type, "slides/slide1.xml"), "rId3": (slide_type, "slides/slide2.xml"),
-        }),
-        "ppt/slides/slide1.xml": _pptx_slide("Next steps", "Hire two engineers"),
-        "ppt/slides/slide2.xml": _pptx_slide("Quarterly results", "Revenue up 12 %"),
-    })
+    return _package(
+        {
+            "[Content_Types].xml": _content_types(
+                {
+                    "ppt/presentation.xml": f"{pml}.presentation.main+xml",
+                    "ppt/slides/slide1.xml": f"{pml}.slide+xml",
+                    "ppt/slides/slide2.xml": f"{pml}.slide+xml",
+                }
+            ),
+            "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
+            "ppt/presentation.xml": presentation,
+            "ppt/_rels/presentation.xml.rels": _relationships(
+                {
+                    "rId2": (slide_type, "slides/slide1.xml"),
+                    "rId3": (slide_type, "slides/slide2.xml"),
+                }
+            ),
+            "ppt/slides/slide1.xml": _pptx_slide("Next steps", "Hire two engineers"),
+            "ppt/slides/slide2.xml": _pptx_slide("Quarterly results", "Revenue up 12 %"),
+        }
+    )
 
 
 _ODF_NS = (
@@ -174,31 +201,40 @@ _ODF_NS = (
 
 
 def _odf(mimetype, body):
-    manifest = (f'{_XML}<manifest:manifest {_ODF_NS} manifest:version="1.2">'
-                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" '
-                'manifest:media-type="text/xml"/></manifest:manifest>')
-    content = (f'{_XML}<office:document-content {_ODF_NS} office:version="1.2">'
-               f'<office:body>{body}</office:body></office:document-content>')
-    return _package({"mimetype": mimetype, "META-INF/manifest.xml": manifest,
-                     "content.xml": content})
+    manifest = (
+        f'{_XML}<manifest:manifest {_ODF_NS} manifest:version="1.2">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" '
+        'manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    content = (
+        f'{_XML}<office:document-content {_ODF_NS} office:version="1.2">'
+        f"<office:body>{body}</office:body></office:document-content>"
+    )
+    return _package(
+        {"mimetype": mimetype, "META-INF/manifest.xml": manifest, "content.xml": content}
+    )
 
 
 def make_odt():
-    return _odf("application/vnd.oasis.opendocument.text", (
-        '<office:text>'
-        '<text:h text:outline-level="2">Meeting notes</text:h>'
-        '<text:p>Budget<text:s text:c="2"/>approved<text:tab/>by <text:span>all</text:span>'
-        '<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation>'
-        '<text:note-body><text:p>A footnote.</text:p></text:note-body></text:note>.</text:p>'
-        '<text:list><text:list-item><text:p>First point</text:p><text:list><text:list-item>'
-        '<text:p>Nested point</text:p></text:list-item></text:list></text:list-item></text:list>'
-        '<table:table table:name="Prices"><table:table-column table:number-columns-repeated="2"/>'
-        '<table:table-row><table:table-cell><text:p>Item</text:p></table:table-cell>'
-        '<table:table-cell><text:p>Price</text:p></table:table-cell></table:table-row>'
-        '<table:table-row><table:table-cell><text:p>Chair</text:p></table:table-cell>'
-        '<table:table-cell><text:p>40</text:p></table:table-cell></table:table-row></table:table>'
-        '</office:text>'))
+    return _odf(
+        "application/vnd.oasis.opendocument.text",
+        (
+            "<office:text>"
+            '<text:h text:outline-level="2">Meeting notes</text:h>'
+            '<text:p>Budget<text:s text:c="2"/>approved<text:tab/>by <text:span>all</text:span>'
+            '<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+            "<text:note-body><text:p>A footnote.</text:p></text:note-body></text:note>.</text:p>"
+            "<text:list><text:list-item><text:p>First point</text:p><text:list><text:list-item>"
+            "<text:p>Nested point</text:p></text:list-item></text:list></text:list-item></text:list>"
+            '<table:table table:name="Prices"><table:table-column table:number-columns-repeated="2"/>'
+            "<table:table-row><table:table-cell><text:p>Item</text:p></table:table-cell>"
+            "<table:table-cell><text:p>Price</text:p></table:table-cell></table:table-row>"
+            "<table:table-row><table:table-cell><text:p>Chair</text:p></table:table-cell>"
+            "<table:table-cell><text:p>40</text:p></table:table-cell></table:table-row></table:table>"
+            "</office:text>"
+        ),
+    )
 
 
 def _ods_cell(value=None, kind="string", shown=None, repeat=1):
@@ -208,25 +244,36 @@ def _ods_cell(value=None, kind="string", shown=None, repeat=1):
     typed = ""
     if kind != "string":
         typed = f' {"office:date-value" if kind == "date" else "office:value"}="{value}"'
-    return (f'<table:table-cell office:value-type="{kind}"{typed}{attributes}>'
-            f'<text:p>{value if shown is None else shown}</text:p></table:table-cell>')
+    return (
+        f'<table:table-cell office:value-type="{kind}"{typed}{attributes}>'
+        f"<text:p>{value if shown is None else shown}</text:p></table:table-cell>"
+    )
 
 
 def _ods_row(*cells, repeat=1):
-    return (f'<table:table-row table:number-rows-repeated="{repeat}">{"".join(cells)}'
-            '</table:table-row>')
+    return (
+        f'<table:table-row table:number-rows-repeated="{repeat}">{"".join(cells)}'
+        '</table:table-row>'
+    )
 
 
 def make_ods():
-    return _odf("application/vnd.oasis.opendocument.spreadsheet", (
-        '<office:spreadsheet><table:table table:name="Budget">'
-        + _ods_row(_ods_cell("Item"), _ods_cell("Amount"), _ods_cell("Due"))
-        + _ods_row(_ods_cell("Paper"), _ods_cell("12.5", "float", "12.50"),
-                   _ods_cell("2024-03-01", "date", "01/03/24"))
-        + _ods_row(_ods_cell("Ink"), _ods_cell("3", "float", "3.00"), repeat=3)
-        # What a saved sheet ends with: a huge run of empty rows and cells.
-        + _ods_row(_ods_cell(repeat=16384), repeat=1048000)
-        + '</table:table><table:table table:name="Empty"/></office:spreadsheet>'))
+    return _odf(
+        "application/vnd.oasis.opendocument.spreadsheet",
+        (
+            '<office:spreadsheet><table:table table:name="Budget">'
+            + _ods_row(_ods_cell("Item"), _ods_cell("Amount"), _ods_cell("Due"))
+            + _ods_row(
+                _ods_cell("Paper"),
+                _ods_cell("12.5", "float", "12.50"),
+                _ods_cell("2024-03-01", "date", "01/03/24"),
+            )
+            + _ods_row(_ods_cell("Ink"), _ods_cell("3", "float", "3.00"), repeat=3)
+            # What a saved sheet ends with: a huge run of empty rows and cells.
+            + _ods_row(_ods_cell(repeat=16384), repeat=1048000)
+            + '</table:table><table:table table:name="Empty"/></office:spreadsheet>'
+        ),
+    )
 
 
 def make_xlsx(rows, sheet="Sales"):
@@ -260,8 +307,11 @@ _HELVETICA = b"/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica 
 
 def _pdf_stream(dictionary, content):
     packed = zlib.compress(content, 9)
-    return (b"<< %s /Filter /FlateDecode /Length %d >>\nstream\n" % (dictionary, len(packed))
-            + packed + b"\nendstream")
+    return (
+        b"<< %s /Filter /FlateDecode /Length %d >>\nstream\n" % (dictionary, len(packed))
+        + packed
+        + b"\nendstream"
+    )
 
 
 def pdf_text(text, y=700):
@@ -271,8 +321,10 @@ def pdf_text(text, y=700):
 def _pdf_form(content, draws=None, fonts=_HELVETICA):
     """A form XObject; draws: the object number it may draw as /X."""
     resources = fonts + (b" /XObject << /X %d 0 R >>" % draws if draws else b"")
-    return _pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >>"
-                       % resources, content)
+    return _pdf_stream(
+        b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >>" % resources,
+        content,
+    )
 
 
 def _pdf_pages(contents, fonts=_HELVETICA, draws=True):
@@ -281,11 +333,15 @@ def _pdf_pages(contents, fonts=_HELVETICA, draws=True):
     after = 3 + 2 * len(contents)
     xobjects = b" /XObject << /X %d 0 R >>" % after if draws else b""
     kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(len(contents)))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents))]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents)),
+    ]
     for i, content in enumerate(contents):
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << %s%s >> >>" % (4 + 2 * i, fonts, xobjects))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << %s%s >> >>" % (4 + 2 * i, fonts, xobjects)
+        )
         objects.append(_pdf_stream(b"", content))
     return objects
 
@@ -315,9 +371,11 @@ def make_font_pdf(font, stream=None):
 def make_widths_pdf(entries):
     """A font whose widths array spans `entries` character codes, which PyPDF2 lists one by one
     before it reads any text."""
-    return make_font_pdf(b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
-                         b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 "
-                         b"/W [0 %d 500] >>] >>" % entries)
+    return make_font_pdf(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+        b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 "
+        b"/W [0 %d 500] >>] >>" % entries
+    )
 
 
 def make_repeated_slide_pptx(times, words):
@@ -326,16 +384,21 @@ def make_repeated_slide_pptx(times, words):
     presentation = (
         f'{_XML}<p:presentation xmlns:a="{_DML}" xmlns:r="{_R}" xmlns:p="{_PML}"><p:sldIdLst>'
         + "".join(f'<p:sldId id="{256 + i}" r:id="rId2"/>' for i in range(times))
-        + "</p:sldIdLst></p:presentation>")
-    return _package({
-        "[Content_Types].xml": _content_types({}),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
-        "ppt/presentation.xml": presentation,
-        "ppt/_rels/presentation.xml.rels": _relationships({
-            "rId2": (slide_type, "slides/slide1.xml"),
-        }),
-        "ppt/slides/slide1.xml": _pptx_slide("word " * words),
-    })
+        + "</p:sldIdLst></p:presentation>"
+    )
+    return _package(
+        {
+            "[Content_Types].xml": _content_types({}),
+            "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "ppt/presentation.xml")}),
+            "ppt/presentation.xml": presentation,
+            "ppt/_rels/presentation.xml.rels": _relationships(
+                {
+                    "rId2": (slide_type, "slides/slide1.xml"),
+                }
+            ),
+            "ppt/slides/slide1.xml": _pptx_slide("word " * words),
+        }
+    )
 
 
 _SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -345,35 +408,51 @@ _SML_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 def make_shared_string_xlsx(rows, cols, chars):
     """A sheet of rows x cols cells that all show the same shared string of `chars` characters."""
     row = "".join('<c t="s"><v>0</v></c>' for _ in range(cols))
-    sheet = (f'{_XML}<worksheet xmlns="{_SML}"><sheetData>'
-             + "".join(f'<row r="{r}">{row}</row>' for r in range(1, rows + 1))
-             + "</sheetData></worksheet>")
+    sheet = (
+        f'{_XML}<worksheet xmlns="{_SML}"><sheetData>'
+        + "".join(f'<row r="{r}">{row}</row>' for r in range(1, rows + 1))
+        + "</sheetData></worksheet>"
+    )
     sml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    return _package({
-        "[Content_Types].xml": _content_types({
-            "xl/workbook.xml": f"{sml}.sheet.main+xml",
-            "xl/worksheets/sheet1.xml": f"{sml}.worksheet+xml",
-            "xl/sharedStrings.xml": f"{sml}.sharedStrings+xml",
-        }),
-        "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "xl/workbook.xml")}),
-        "xl/workbook.xml": (f'{_XML}<workbook xmlns="{_SML}" xmlns:r="{_R}"><sheets>'
-                            '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-        "xl/_rels/workbook.xml.rels": _relationships({
-            "rId1": (f"{_SML_TYPES}/worksheet", "worksheets/sheet1.xml"),
-            "rId2": (f"{_SML_TYPES}/sharedStrings", "sharedStrings.xml"),
-        }),
-        "xl/sharedStrings.xml": (f'{_XML}<sst xmlns="{_SML}" count="1" uniqueCount="1">'
-                                 f'<si><t>{"x" * chars}</t></si></sst>'),
-        "xl/worksheets/sheet1.xml": sheet,
-    })
+    return _package(
+        {
+            "[Content_Types].xml": _content_types(
+                {
+                    "xl/workbook.xml": f"{sml}.sheet.main+xml",
+                    "xl/worksheets/sheet1.xml": f"{sml}.worksheet+xml",
+                    "xl/sharedStrings.xml": f"{sml}.sharedStrings+xml",
+                }
+            ),
+            "_rels/.rels": _relationships({"rId1": (_OFFICE_DOC, "xl/workbook.xml")}),
+            "xl/workbook.xml": (
+                f'{_XML}<workbook xmlns="{_SML}" xmlns:r="{_R}"><sheets>'
+                '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            ),
+            "xl/_rels/workbook.xml.rels": _relationships(
+                {
+                    "rId1": (f"{_SML_TYPES}/worksheet", "worksheets/sheet1.xml"),
+                    "rId2": (f"{_SML_TYPES}/sharedStrings", "sharedStrings.xml"),
+                }
+            ),
+            "xl/sharedStrings.xml": (
+                f'{_XML}<sst xmlns="{_SML}" count="1" uniqueCount="1">'
+                f'<si><t>{"x" * chars}</t></si></sst>'
+            ),
+            "xl/worksheets/sheet1.xml": sheet,
+        }
+    )
 
 
 def make_repeated_ods(chars, columns, rows):
     """One cell of `chars` characters repeated `columns` times across and `rows` times down."""
-    return _odf("application/vnd.oasis.opendocument.spreadsheet", (
-        '<office:spreadsheet><table:table table:name="Big">'
-        + _ods_row(_ods_cell("x" * chars, repeat=columns), repeat=rows)
-        + '</table:table></office:spreadsheet>'))
+    return _odf(
+        "application/vnd.oasis.opendocument.spreadsheet",
+        (
+            '<office:spreadsheet><table:table table:name="Big">'
+            + _ods_row(_ods_cell("x" * chars, repeat=columns), repeat=rows)
+            + "</table:table></office:spreadsheet>"
+        ),
+    )
 
 
 def make_blank_run_docx(blanks):

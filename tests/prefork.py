@@ -3,6 +3,7 @@
 It runs as its own process tree on the test database, so it sees only committed data: tests
 set it up through its own RPC, as an administrator would.
 """
+
 import http.client
 import json
 import os
@@ -44,10 +45,26 @@ class PreforkOdoo:
         self.dbname = dbname
         self.http_port, self.gevent_port = free_port(), free_port()
         self.command = [
-            sys.executable, odoo_bin(), "-c", config.rcfile, "-d", dbname, "--db-filter", f"^{dbname}$",
-            "--http-interface", "127.0.0.1", "--http-port", str(self.http_port),
-            "--gevent-port", str(self.gevent_port), "--workers", str(workers),
-            "--max-cron-threads", "0", "--log-level", "warn",
+            sys.executable,
+            odoo_bin(),
+            "-c",
+            config.rcfile,
+            "-d",
+            dbname,
+            "--db-filter",
+            f"^{dbname}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(self.http_port),
+            "--gevent-port",
+            str(self.gevent_port),
+            "--workers",
+            str(workers),
+            "--max-cron-threads",
+            "0",
+            "--log-level",
+            "warn",
         ]
         if gevent_pool:
             self.command += ["--db_maxconn_gevent", str(gevent_pool)]
@@ -62,8 +79,9 @@ class PreforkOdoo:
         return f"http://127.0.0.1:{self.gevent_port}"
 
     def start(self, timeout=90):
-        self.process = subprocess.Popen(self.command, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            self.command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         for base in (self.http, self.gevent):  # the gevent process loads its registry lazily
             while True:
@@ -73,8 +91,10 @@ class PreforkOdoo:
                 except requests.RequestException:
                     pass
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the prefork server did not start: "
-                                       + self.process.stderr.read().decode(errors="replace")[-3000:])
+                    raise RuntimeError(
+                        "the prefork server did not start: "
+                        + self.process.stderr.read().decode(errors="replace")[-3000:]
+                    )
                 time.sleep(0.3)
         return self
 
@@ -99,17 +119,25 @@ class PreforkOdoo:
         session = requests.Session()
         page = session.get(self.http + "/web/login", timeout=30).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        session.post(self.http + "/web/login", timeout=30,
-                     data={"login": login, "password": password, "csrf_token": token})
+        session.post(
+            self.http + "/web/login",
+            timeout=30,
+            data={"login": login, "password": password, "csrf_token": token},
+        )
         page = session.get(self.http + "/odoo", timeout=60).text
         session.csrf = re.search(r'csrf_token: "([^"]+)"', page).group(1)
         return session
 
     def call(self, session, model, method, *args, **kwargs):
-        response = session.post(self.http + "/web/dataset/call_kw", timeout=60, json={
-            "jsonrpc": "2.0", "method": "call",
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        })
+        response = session.post(
+            self.http + "/web/dataset/call_kw",
+            timeout=60,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+            },
+        )
         body = response.json()
         if "error" in body:
             raise RuntimeError(json.dumps(body["error"]["data"]["message"]))

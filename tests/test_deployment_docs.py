@@ -1,4 +1,5 @@
 """The nginx example administrators copy sends to the gevent port exactly the routes that stream."""
+
 import re
 from pathlib import Path
 from unittest import TestCase
@@ -13,7 +14,11 @@ STREAMING = {"/ai/stream_chat", "/ai/stream_chat/resume"}
 
 def addon_routes():
     methods = (getattr(AiStreamChatController, name) for name in dir(AiStreamChatController))
-    return {path for method in methods for path in getattr(method, "original_routing", {}).get("routes", ())}
+    return {
+        path
+        for method in methods
+        for path in getattr(method, "original_routing", {}).get("routes", ())
+    }
 
 
 def nginx_block():
@@ -33,7 +38,9 @@ def upstream_for(path, block):
             prefixes.append((location, target))
     if path in exact:
         return exact[path]
-    matches = [(len(location), target) for location, target in prefixes if path.startswith(location)]
+    matches = [
+        (len(location), target) for location, target in prefixes if path.startswith(location)
+    ]
     return max(matches)[1]
 
 
@@ -46,4 +53,6 @@ class TestDeploymentDocs(TestCase):
         self.assertIn("/ai/stream_chat/upload", routes)
         for path in routes:
             with self.subTest(path=path):
-                self.assertEqual(upstream_for(path, block) == "http://odoo_gevent", path in STREAMING)
+                self.assertEqual(
+                    upstream_for(path, block) == "http://odoo_gevent", path in STREAMING
+                )

@@ -1,4 +1,5 @@
 """Files attached to questions: upload, refusal, budget, prompt blocks, follow-ups."""
+
 import base64
 import json
 from unittest.mock import patch
@@ -19,14 +20,14 @@ UPLOAD_URL = "/ai/stream_chat/upload"
 
 @tagged("post_install", "-at_install")
 class TestDocuments(AiStreamChatCase):
-
     def upload(self, filename, data, login="chat_a", csrf=True):
         self.authenticate(login, login)
         form = {}
         if csrf:
             form["csrf_token"] = http.Request.csrf_token(self)
-        return self.opener.post(self.base_url() + UPLOAD_URL, data=form,
-                                files={"file": (filename, data)}, timeout=30)
+        return self.opener.post(
+            self.base_url() + UPLOAD_URL, data=form, files={"file": (filename, data)}, timeout=30
+        )
 
     def chip(self, filename, data, **kwargs):
         response = self.upload(filename, data, **kwargs)
@@ -51,7 +52,9 @@ class TestDocuments(AiStreamChatCase):
         self.assertTrue(all(chip["id"] and not chip["error"] for chip in chips))
         self.assertEqual(chips[-1]["kind"], "pdf")
         self.assertGreater(chips[-1]["chars"], 50)
-        events, _response = self.chat("Summarize these.", attachment_ids=",".join(str(c["id"]) for c in chips))
+        events, _response = self.chat(
+            "Summarize these.", attachment_ids=",".join(str(c["id"]) for c in chips)
+        )
         prompt = self.prompt()
         for name in files:
             self.assertIn(f'<document name="{name}">', prompt)
@@ -70,7 +73,12 @@ class TestDocuments(AiStreamChatCase):
         question = self.env["ai.chat.message"].browse(start["user_message_id"])
         self.assertEqual(question._ordered_attachments().ids, [c["id"] for c in chips])
         self.env.invalidate_all()
-        payload = self.env["ai.chat.conversation"].with_user(self.user_a).browse(start["conversation_id"]).chat_messages()
+        payload = (
+            self.env["ai.chat.conversation"]
+            .with_user(self.user_a)
+            .browse(start["conversation_id"])
+            .chat_messages()
+        )
         self.assertEqual([a["name"] for a in payload[0]["attachments"]], list(reversed(files)))
         self.assertEqual(set(question.attachment_ids.mapped("res_id")), {start["conversation_id"]})
 
@@ -79,7 +87,11 @@ class TestDocuments(AiStreamChatCase):
         events, _ = self.chat("What is in it?", attachment_ids=str(chip["id"]))
         conversation_id = self.of(events, "start")[0]["conversation_id"]
         more = self.chip("more.txt", b"Second file: the colour is TEAL.")
-        self.chat("And the code word again?", conversation_id=conversation_id, attachment_ids=str(more["id"]))
+        self.chat(
+            "And the code word again?",
+            conversation_id=conversation_id,
+            attachment_ids=str(more["id"]),
+        )
         messages = self.fake.requests[-1]["json"]["messages"]
         self.assertIn("PELICAN", messages[1]["content"])  # the first question's turn
         self.assertNotIn("PELICAN", messages[-1]["content"])
@@ -88,7 +100,12 @@ class TestDocuments(AiStreamChatCase):
         self.assertEqual(self.env["ir.attachment"].browse(more["id"]).res_id, conversation_id)
         # Reopening the conversation shows the chip on the first question.
         self.authenticate("chat_a", "chat_a")
-        payload = self.env["ai.chat.conversation"].with_user(self.user_a).browse(conversation_id).chat_messages()
+        payload = (
+            self.env["ai.chat.conversation"]
+            .with_user(self.user_a)
+            .browse(conversation_id)
+            .chat_messages()
+        )
         self.assertEqual([a["name"] for a in payload[0]["attachments"]], ["notes.md"])
         self.assertEqual([a["name"] for a in payload[2]["attachments"]], ["more.txt"])
         self.assertEqual(payload[1]["attachments"], [])
@@ -98,7 +115,10 @@ class TestDocuments(AiStreamChatCase):
         chip = self.chip("notes.txt", b"Budget 2026: 42 kEUR.")
         events, _ = self.chat("First question about the file?", attachment_ids=str(chip["id"]))
         conversation_id = self.of(events, "start")[0]["conversation_id"]
-        self.chat("A second question that is long enough to push the first out", conversation_id=conversation_id)
+        self.chat(
+            "A second question that is long enough to push the first out",
+            conversation_id=conversation_id,
+        )
         messages = self.fake.requests[-1]["json"]["messages"]
         self.assertNotIn("First question", str(messages))
         self.assertIn("42 kEUR", str(messages))
@@ -109,20 +129,25 @@ class TestDocuments(AiStreamChatCase):
         self.set_param("document_chars", "1000")
         chip = self.chip("long.txt", "\n".join(f"line {i}" for i in range(1000)).encode())
         stored = self.env["ai.chat.document.text"].search([("attachment_id", "=", chip["id"])])
-        self.assertEqual((stored.max_chars, stored.total_chars, stored.kind), (1000, chip["total_chars"], "text"))
+        self.assertEqual(
+            (stored.max_chars, stored.total_chars, stored.kind), (1000, chip["total_chars"], "text")
+        )
         with patch.object(ai_chat_document, "extract_text") as extract:
             events, _ = self.chat("First", attachment_ids=str(chip["id"]))
             extract.assert_not_called()
         conversation_id = self.of(events, "start")[0]["conversation_id"]
         self.set_param("document_chars", "5000")
-        events, _ = self.chat("Again with more room", conversation_id=conversation_id,
-                              attachment_ids=str(chip["id"]))
+        events, _ = self.chat(
+            "Again with more room", conversation_id=conversation_id, attachment_ids=str(chip["id"])
+        )
         self.env.invalidate_all()
         self.assertEqual(stored.max_chars, 5000)
         self.assertGreater(self.of(events, "start")[0]["attachments"][0]["chars"], 1000)
         self.assertIn("line 500", self.prompt())
         everything = "".join(m["content"] for m in self.fake.requests[-1]["json"]["messages"])
-        self.assertEqual(everything.count('<document name="long.txt"'), 1, "a file sent again is there once")
+        self.assertEqual(
+            everything.count('<document name="long.txt"'), 1, "a file sent again is there once"
+        )
 
     def test_users_cannot_write_extracted_texts(self):
         chip = self.chip("mine.txt", b"my text")
@@ -133,12 +158,18 @@ class TestDocuments(AiStreamChatCase):
             stored.write({"text": "forged"})
         with self.assertRaises(AccessError):
             Text.create({"attachment_id": chip["id"], "text": "forged"})
-        self.assertFalse(self.env["ai.chat.document.text"].with_user(self.user_b).search([("attachment_id", "=", chip["id"])]))
+        self.assertFalse(
+            self.env["ai.chat.document.text"]
+            .with_user(self.user_b)
+            .search([("attachment_id", "=", chip["id"])])
+        )
 
     def test_budget_truncates_and_says_so(self):
         self.set_param("document_chars", "3000")
         small = self.chip("small.txt", ("short text. " * 50).encode())  # 600 chars
-        big = self.chip("big.txt", "\n".join(f"line {i} of the big file" for i in range(2000)).encode())
+        big = self.chip(
+            "big.txt", "\n".join(f"line {i} of the big file" for i in range(2000)).encode()
+        )
         self.assertTrue(big["truncated"], "the upload already tells it is over the budget")
         self.assertLessEqual(big["chars"], 3000)
         events, _ = self.chat("Compare", attachment_ids=f"{small['id']},{big['id']}")
@@ -159,7 +190,9 @@ class TestDocuments(AiStreamChatCase):
         just_over = self.upload("over.txt", b"a" * (1024 * 1024 + 10))
         self.assertEqual(just_over.status_code, 413)
         self.assertIn("larger than 1 MB", just_over.text)
-        self.assertFalse(self.env["ir.attachment"].search([("name", "in", ["huge.txt", "over.txt"])]))
+        self.assertFalse(
+            self.env["ir.attachment"].search([("name", "in", ["huge.txt", "over.txt"])])
+        )
 
     def test_too_many_files(self):
         self.set_param("max_attachments", "2")
@@ -172,7 +205,9 @@ class TestDocuments(AiStreamChatCase):
         self.set_param("max_attachments", "2")  # 5 messages' worth: 10 waiting files
         for i in range(10):
             self.chip(f"f{i}.txt", b"text %d" % i)
-        with patch.object(ai_chat_document, "extract_text", side_effect=AssertionError("read")) as read:
+        with patch.object(
+            ai_chat_document, "extract_text", side_effect=AssertionError("read")
+        ) as read:
             response = self.upload("one-more.txt", b"x")
         self.assertEqual(response.status_code, 429)
         self.assertIn("10 files are waiting", response.text)
@@ -185,13 +220,25 @@ class TestDocuments(AiStreamChatCase):
             self.chip(f"f{i}.txt", b"text %d" % i)
         partner = self.env["res.partner"].create({"name": "Someone"})
         self.authenticate("chat_a", "chat_a")
-        response = self.url_open("/web/dataset/call_kw", data=json.dumps({"params": {
-            "model": "ai.chat.conversation", "method": "chat_attach_record",
-            "args": ["res.partner", partner.id], "kwargs": {},
-        }}), headers={"Content-Type": "application/json"})
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(
+                {
+                    "params": {
+                        "model": "ai.chat.conversation",
+                        "method": "chat_attach_record",
+                        "args": ["res.partner", partner.id],
+                        "kwargs": {},
+                    }
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
         error = response.json()["error"]["data"]
         self.assertEqual(error["name"], "odoo.addons.ai_stream_chat.exceptions.ChatRefusal")
-        self.assertEqual(error["message"], "10 files are waiting to be sent. Send or remove some first.")
+        self.assertEqual(
+            error["message"], "10 files are waiting to be sent. Send or remove some first."
+        )
 
     def test_removed_files_are_deleted_but_only_unsent_own_ones(self):
         mine = self.chip("mine.txt", b"draft")
@@ -199,8 +246,12 @@ class TestDocuments(AiStreamChatCase):
         sent = self.chip("sent.txt", b"sent")
         self.chat("x", attachment_ids=str(sent["id"]))
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
-        self.assertEqual(Conversation.chat_discard_attachments([mine["id"], theirs["id"], sent["id"], "x"]), 1)
-        remaining = self.env["ir.attachment"].search([("name", "in", ["mine.txt", "theirs.txt", "sent.txt"])])
+        self.assertEqual(
+            Conversation.chat_discard_attachments([mine["id"], theirs["id"], sent["id"], "x"]), 1
+        )
+        remaining = self.env["ir.attachment"].search(
+            [("name", "in", ["mine.txt", "theirs.txt", "sent.txt"])]
+        )
         self.assertEqual(sorted(remaining.mapped("name")), ["sent.txt", "theirs.txt"])
 
     # -- bad files -----------------------------------------------------------------------
@@ -211,7 +262,10 @@ class TestDocuments(AiStreamChatCase):
             "bomb.docx": (make_zip_bomb(60 * 1024 * 1024), "zip bomb"),
             "broken.pdf": (b"%PDF-1.4\n1 0 obj <<>> garbage", "damaged"),
             "locked.pdf": (make_pdf(1, encrypt="secret"), "protected by a password"),
-            "notes.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "save this one as .docx"),
+            "notes.doc": (
+                b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+                "save this one as .docx",
+            ),
             "empty.txt": (b"", "no text"),
             "scan.pdf": (make_scanned_pdf(), "no text layer"),
         }
@@ -240,7 +294,9 @@ class TestDocuments(AiStreamChatCase):
             response = self.upload("forms.pdf", FORMS_BOMB)
         self.assertEqual(response.status_code, 400)
         self.assertIn("took too long to read", response.text)
-        self.assertFalse(self.env["ir.attachment"].search([("name", "in", ["fonts.pdf", "forms.pdf"])]))
+        self.assertFalse(
+            self.env["ir.attachment"].search([("name", "in", ["fonts.pdf", "forms.pdf"])])
+        )
 
     def test_uploads_over_the_running_extractions_are_refused_for_a_while(self):
         slots = extract_sandbox._SLOTS
@@ -253,7 +309,9 @@ class TestDocuments(AiStreamChatCase):
                 slots.release()
         self.assertEqual(response.status_code, 429)
         self.assertEqual(response.headers["Retry-After"], str(extract_sandbox.RETRY_AFTER_SECONDS))
-        self.assertEqual(response.text, "The server is reading other files. Try again in a few seconds.")
+        self.assertEqual(
+            response.text, "The server is reading other files. Try again in a few seconds."
+        )
         self.assertEqual(self.upload("notes.txt", b"notes").status_code, 200)
 
     def test_file_names_are_cleaned(self):
@@ -276,13 +334,19 @@ class TestDocuments(AiStreamChatCase):
     def test_upload_needs_csrf_and_session(self):
         self.assertEqual(self.upload("a.txt", b"hello", csrf=False).status_code, 400)
         self.authenticate(None, None)
-        response = self.opener.post(self.base_url() + UPLOAD_URL, files={"file": ("a.txt", b"x")},
-                                    allow_redirects=False, timeout=10)
+        response = self.opener.post(
+            self.base_url() + UPLOAD_URL,
+            files={"file": ("a.txt", b"x")},
+            allow_redirects=False,
+            timeout=10,
+        )
         self.assertIn(response.status_code, (303, 400))
 
     def test_other_users_files_are_refused(self):
         chip = self.chip("secret.txt", b"Salary list", login="chat_b")
-        response = self.open_stream(login="chat_a", message="Read it", attachment_ids=str(chip["id"]))
+        response = self.open_stream(
+            login="chat_a", message="Read it", attachment_ids=str(chip["id"])
+        )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.fake.requests)
         # Nor can A find or read B's pending upload through the ORM.
@@ -297,32 +361,65 @@ class TestDocuments(AiStreamChatCase):
         self.env.invalidate_all()
         with self.assertRaises(AccessError):
             Attachment.browse(chip["id"]).read(["datas"])
-        self.assertEqual(self.open_stream(login="chat_a", message="x", attachment_ids=str(chip["id"])).status_code, 404)
-        self.assertFalse(Attachment.search([("res_model", "=", "ai.chat.conversation"), ("res_id", "=", conversation_id)]))
+        self.assertEqual(
+            self.open_stream(
+                login="chat_a", message="x", attachment_ids=str(chip["id"])
+            ).status_code,
+            404,
+        )
+        self.assertFalse(
+            Attachment.search(
+                [("res_model", "=", "ai.chat.conversation"), ("res_id", "=", conversation_id)]
+            )
+        )
 
     def test_bad_ids_are_refused(self):
         self.assertEqual(self.open_stream(message="x", attachment_ids="1,abc").status_code, 400)
         self.assertEqual(self.open_stream(message="x", attachment_ids="999999").status_code, 404)
-        other = self.env["ir.attachment"].create({"name": "n.txt", "raw": b"x", "res_model": "res.partner",
-                                                  "res_id": self.user_a.partner_id.id})
-        self.assertEqual(self.open_stream(message="x", attachment_ids=str(other.id)).status_code, 404)
+        other = self.env["ir.attachment"].create(
+            {
+                "name": "n.txt",
+                "raw": b"x",
+                "res_model": "res.partner",
+                "res_id": self.user_a.partner_id.id,
+            }
+        )
+        self.assertEqual(
+            self.open_stream(message="x", attachment_ids=str(other.id)).status_code, 404
+        )
 
     def test_only_files_that_came_through_the_upload_route_are_sent(self):
         self.authenticate("chat_a", "chat_a")
-        planted = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "ir.attachment", "method": "create", "args": [{
-                "name": "big.txt", "raw": "A" * 64, "res_model": "ai.chat.conversation", "res_id": 0,
-            }], "kwargs": {},
-        })
+        planted = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "ir.attachment",
+                "method": "create",
+                "args": [
+                    {
+                        "name": "big.txt",
+                        "raw": "A" * 64,
+                        "res_model": "ai.chat.conversation",
+                        "res_id": 0,
+                    }
+                ],
+                "kwargs": {},
+            },
+        )
         response = self.open_stream(message="Read it", attachment_ids=str(planted))
         self.assertEqual(response.status_code, 404, response.text)
         # An upload whose content is replaced afterwards is not the file that was read.
         chip = self.chip("notes.txt", b"Harmless notes")
         self.authenticate("chat_a", "chat_a")
-        self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "ir.attachment", "method": "write",
-            "args": [[chip["id"]], {"datas": base64.b64encode(b"B" * 64).decode()}], "kwargs": {},
-        })
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "ir.attachment",
+                "method": "write",
+                "args": [[chip["id"]], {"datas": base64.b64encode(b"B" * 64).decode()}],
+                "kwargs": {},
+            },
+        )
         response = self.open_stream(message="Read it", attachment_ids=str(chip["id"]))
         self.assertEqual(response.status_code, 404, response.text)
         self.assertFalse(self.fake.requests)
@@ -338,8 +435,10 @@ class TestDocuments(AiStreamChatCase):
         chip = self.chip("left.txt", b"never sent")
         sent = self.chip("sent.txt", b"sent")
         self.chat("x", attachment_ids=str(sent["id"]))
-        self.env.cr.execute("UPDATE ir_attachment SET create_date = now() - interval '2 days' WHERE id IN %s",
-                            [(chip["id"], sent["id"])])
+        self.env.cr.execute(
+            "UPDATE ir_attachment SET create_date = now() - interval '2 days' WHERE id IN %s",
+            [(chip["id"], sent["id"])],
+        )
         removed = self.env["ai.chat.document"]._cron_remove_pending()
         self.assertEqual(removed.ids, [chip["id"]])
         self.assertTrue(self.env["ir.attachment"].browse(sent["id"]).exists())
@@ -347,17 +446,33 @@ class TestDocuments(AiStreamChatCase):
     # -- records (Ask AI) ----------------------------------------------------------------
 
     def test_record_snapshot_reaches_the_model(self):
-        partner = self.env["res.partner"].create({"name": "Nordwind Traders", "city": "Lübeck",
-                                                  "email": "buy@nordwind.example"})
-        self.env["ir.attachment"].create([
-            {"name": "terms.txt", "raw": b"Payment within 45 days.", "res_model": "res.partner", "res_id": partner.id},
-            {"name": "setup.exe", "raw": b"MZ\x90\x00" + bytes(100), "res_model": "res.partner", "res_id": partner.id},
-        ])
+        partner = self.env["res.partner"].create(
+            {"name": "Nordwind Traders", "city": "Lübeck", "email": "buy@nordwind.example"}
+        )
+        self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "terms.txt",
+                    "raw": b"Payment within 45 days.",
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                },
+                {
+                    "name": "setup.exe",
+                    "raw": b"MZ\x90\x00" + bytes(100),
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                },
+            ]
+        )
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
         chips = Conversation.chat_attach_record("res.partner", partner.id, with_attachments=True)
         record, *files = chips
         self.assertEqual(record["kind"], "record")
-        self.assertEqual(record["record"], {"res_model": "res.partner", "res_id": partner.id, "has_chatter": True})
+        self.assertEqual(
+            record["record"],
+            {"res_model": "res.partner", "res_id": partner.id, "has_chatter": True},
+        )
         self.assertEqual(record["name"], "Nordwind Traders.md")
         by_name = {chip["name"]: chip for chip in files}
         self.assertTrue(by_name["terms.txt"]["id"])
@@ -372,23 +487,41 @@ class TestDocuments(AiStreamChatCase):
         self.assertIn("Payment within 45 days.", prompt)
         self.assertEqual(self.of(events, "start")[0]["attachments"][0]["kind"], "record")
         # The partner's own file is untouched; the chat has its own copy.
-        self.assertEqual(len(self.env["ir.attachment"].search([("res_model", "=", "res.partner"),
-                                                              ("res_id", "=", partner.id)])), 2)
+        self.assertEqual(
+            len(
+                self.env["ir.attachment"].search(
+                    [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+                )
+            ),
+            2,
+        )
 
     def test_record_names_keep_their_slashes_and_copies_are_plain_files(self):
         partner = self.env["res.partner"].create({"name": "Acme / Lyon"})
-        self.env["ir.attachment"].create({
-            "name": "planted.txt", "raw": b"text", "res_model": "res.partner", "res_id": partner.id,
-            "description": "ai_stream_chat.record:res.partner,abc",
-        })
+        self.env["ir.attachment"].create(
+            {
+                "name": "planted.txt",
+                "raw": b"text",
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "description": "ai_stream_chat.record:res.partner,abc",
+            }
+        )
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
-        record, copy = Conversation.chat_attach_record("res.partner", partner.id, with_attachments=True)
+        record, copy = Conversation.chat_attach_record(
+            "res.partner", partner.id, with_attachments=True
+        )
         self.assertEqual(record["name"], "Acme / Lyon.md")
         self.assertEqual((copy["name"], copy["kind"]), ("planted.txt", "text"))
         self.assertNotIn("record", copy)
 
     def test_a_record_the_user_cannot_read_is_refused(self):
-        theirs = self.env["ai.chat.conversation"].with_user(self.user_b).sudo().create({"name": "Private plans"})
+        theirs = (
+            self.env["ai.chat.conversation"]
+            .with_user(self.user_b)
+            .sudo()
+            .create({"name": "Private plans"})
+        )
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
         with self.assertRaises(AccessError):
             Conversation.chat_attach_record("ai.chat.conversation", theirs.id)

@@ -1,4 +1,5 @@
 """Text extraction (lib/extract/) on real files generated here; no database needed."""
+
 import dataclasses
 import io
 import logging
@@ -17,18 +18,40 @@ from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
 
 from odoo.addons.ai_stream_chat.lib import extract
-from odoo.addons.ai_stream_chat.lib.extract import (ExtractionError, detect_format, extract_text,
-                                                    package, pdf, sheets)
+from odoo.addons.ai_stream_chat.lib.extract import (
+    ExtractionError,
+    detect_format,
+    extract_text,
+    package,
+    pdf,
+    sheets,
+)
 
-from .files import (pdf_text, make_blank_run_docx, make_blank_run_html, make_docx, make_font_pdf,
-                    make_nested_form_pdf, make_odt, make_ods, make_pdf, make_pptx, make_raw_pdf,
-                    make_repeated_ods, make_repeated_slide_pptx, make_scanned_pdf,
-                    make_self_drawing_form_pdf, make_shared_string_xlsx, make_xlsx, make_zip_bomb)
+from .files import (
+    pdf_text,
+    make_blank_run_docx,
+    make_blank_run_html,
+    make_docx,
+    make_font_pdf,
+    make_nested_form_pdf,
+    make_odt,
+    make_ods,
+    make_pdf,
+    make_pptx,
+    make_raw_pdf,
+    make_repeated_ods,
+    make_repeated_slide_pptx,
+    make_scanned_pdf,
+    make_self_drawing_form_pdf,
+    make_shared_string_xlsx,
+    make_xlsx,
+    make_zip_bomb,
+)
 
 # --- tests ------------------------------------------------------------------------------------
 
-class TestExtract(TestCase):
 
+class TestExtract(TestCase):
     def assertRefused(self, code, data, filename, mimetype=None):
         with self.assertRaises(ExtractionError) as caught:
             extract_text(data, filename, mimetype)
@@ -51,7 +74,7 @@ class TestExtract(TestCase):
         self.assertTrue(result.truncated)
         self.assertLessEqual(len(result.text), 3000)
         self.assertNotIn("Page 20 line", result.text)
-        full = extract_text(make_pdf(20), "long.pdf", max_chars=10 ** 6)
+        full = extract_text(make_pdf(20), "long.pdf", max_chars=10**6)
         # Estimated from the pages read; the pages are alike here, so it is close.
         self.assertAlmostEqual(result.total_chars, full.total_chars, delta=full.total_chars / 10)
 
@@ -63,6 +86,7 @@ class TestExtract(TestCase):
             text = read(page, deadline)
             clock.monotonic = lambda: pdf.PDF_MAX_SECONDS + 1  # the first page used it all
             return text
+
         with patch.object(pdf, "time", clock), patch.object(pdf, "_page_text", slow_page):
             result = extract_text(document, "slow.pdf")
         self.assertEqual((result.pages, result.truncated), (20, True))
@@ -90,8 +114,13 @@ class TestExtract(TestCase):
         with self.assertLogs("odoo.addons.ai_stream_chat.lib", "DEBUG") as logs:
             self.assertRefused("corrupt", b"%PDF-1.4\n1 0 obj <<>> garbage", "salaries-2026.pdf")
         self.assertTrue(any("salaries-2026" in record.getMessage() for record in logs.records))
-        self.assertFalse([r.getMessage() for r in logs.records
-                          if r.levelno > logging.DEBUG and "salaries-2026" in r.getMessage()])
+        self.assertFalse(
+            [
+                r.getMessage()
+                for r in logs.records
+                if r.levelno > logging.DEBUG and "salaries-2026" in r.getMessage()
+            ]
+        )
 
     def test_encrypted_pdf(self):
         error = self.assertRefused("password", make_pdf(1, encrypt="secret"), "locked.pdf")
@@ -117,16 +146,24 @@ class TestExtract(TestCase):
     def test_docx_paragraphs_and_tables(self):
         result = extract_text(make_docx(), "contract.docx")
         self.assertEqual(result.kind, "docx")
-        self.assertEqual(result.text, (
-            "# Service contract\nThe supplier delivers 12 units\tper month.\n\n"
-            "| Item | Price |\n| --- | --- |\n| Widget | a\\|b |\n\nSigned in Zürich."))
+        self.assertEqual(
+            result.text,
+            (
+                "# Service contract\nThe supplier delivers 12 units\tper month.\n\n"
+                "| Item | Price |\n| --- | --- |\n| Widget | a\\|b |\n\nSigned in Zürich."
+            ),
+        )
 
     def test_docx_keeps_what_the_budget_allows_and_counts_the_rest(self):
-        docx = make_docx("".join(f"<w:p><w:r><w:t>Paragraph {i} of the report.</w:t></w:r></w:p>"
-                                 for i in range(1000)))
-        full, cut = (extract_text(docx, "r.docx", max_chars=budget) for budget in (10 ** 6, 1000))
+        docx = make_docx(
+            "".join(
+                f"<w:p><w:r><w:t>Paragraph {i} of the report.</w:t></w:r></w:p>"
+                for i in range(1000)
+            )
+        )
+        full, cut = (extract_text(docx, "r.docx", max_chars=budget) for budget in (10**6, 1000))
         self.assertTrue(cut.truncated)
-        self.assertEqual(cut.text, full.text[:len(cut.text)])
+        self.assertEqual(cut.text, full.text[: len(cut.text)])
         self.assertAlmostEqual(cut.total_chars, full.total_chars, delta=1)
 
     def test_docx_without_text_is_empty(self):
@@ -135,15 +172,22 @@ class TestExtract(TestCase):
     def test_pptx_slides_in_presentation_order(self):
         result = extract_text(make_pptx(), "deck.pptx")
         self.assertEqual((result.kind, result.pages), ("pptx", 2))
-        self.assertEqual(result.text, "## Slide 1\nQuarterly results\nRevenue up 12 %\n\n"
-                                      "## Slide 2\nNext steps\nHire two engineers")
+        self.assertEqual(
+            result.text,
+            "## Slide 1\nQuarterly results\nRevenue up 12 %\n\n"
+            "## Slide 2\nNext steps\nHire two engineers",
+        )
 
     def test_odt(self):
         result = extract_text(make_odt(), "notes.odt")
         self.assertEqual(result.kind, "odt")
-        self.assertEqual(result.text, (
-            "## Meeting notes\nBudget  approved\tby all.\n- First point\n  - Nested point\n\n"
-            "| Item | Price |\n| --- | --- |\n| Chair | 40 |"))
+        self.assertEqual(
+            result.text,
+            (
+                "## Meeting notes\nBudget  approved\tby all.\n- First point\n  - Nested point\n\n"
+                "| Item | Price |\n| --- | --- |\n| Chair | 40 |"
+            ),
+        )
 
     def test_broken_package_is_corrupt(self):
         self.assertRefused("corrupt", make_docx()[:300], "cut.docx")
@@ -161,31 +205,41 @@ class TestExtract(TestCase):
             self.assertRefused("too_large", make_xlsx([["a"]]), "book.xlsx")
 
     def test_xml_entities_are_not_expanded(self):
-        document = make_docx().replace(
-            b'<w:document', b'<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><w:document'
-        ).replace(b"Signed in", b"&e;Signed in")
+        document = (
+            make_docx()
+            .replace(
+                b"<w:document", b'<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><w:document'
+            )
+            .replace(b"Signed in", b"&e;Signed in")
+        )
         self.assertNotIn("root:", extract_text(document, "x.docx").text)
 
     # Spreadsheets
 
     def test_xlsx_sheets_as_markdown_tables(self):
-        rows = [["Date", "Item", "Amount", "Note"],
-                [date(2024, 1, 15), "Pens", 3.0, "a|b"],
-                [datetime(2024, 1, 16, 10, 30), "Paper", 2.5, None],
-                [None, None, None, None]]  # an empty row: skipped
+        rows = [
+            ["Date", "Item", "Amount", "Note"],
+            [date(2024, 1, 15), "Pens", 3.0, "a|b"],
+            [datetime(2024, 1, 16, 10, 30), "Paper", 2.5, None],
+            [None, None, None, None],
+        ]  # an empty row: skipped
         rows += [[None, f"Item {i}", i, None] for i in range(sheets.SHEET_MAX_ROWS + 22)]
         result = extract_text(make_xlsx(rows), "sales.xlsx")
         self.assertEqual((result.kind, result.pages), ("xlsx", 2))
-        self.assertTrue(result.text.startswith(
-            "## Sheet: Sales\n| Date | Item | Amount | Note |\n| --- | --- | --- | --- |\n"
-            "| 2024-01-15 | Pens | 3 | a\\|b |\n| 2024-01-16 10:30:00 | Paper | 2.5 |  |\n"
-            "|  | Item 0 | 0 |  |\n"))
+        self.assertTrue(
+            result.text.startswith(
+                "## Sheet: Sales\n| Date | Item | Amount | Note |\n| --- | --- | --- | --- |\n"
+                "| 2024-01-15 | Pens | 3 | a\\|b |\n| 2024-01-16 10:30:00 | Paper | 2.5 |  |\n"
+                "|  | Item 0 | 0 |  |\n"
+            )
+        )
         # Header + 2 + (limit + 22) non-empty rows, the limit shown: 25 left out.
         self.assertIn(f"| Item {sheets.SHEET_MAX_ROWS - 4} |", result.text)
         self.assertNotIn(f"| Item {sheets.SHEET_MAX_ROWS - 3} |", result.text)
         # Estimated from the sheet's declared size, without reading the rest.
-        self.assertIn("… about 25 more rows not shown\n\n## Sheet: Notes\n| Checked by Zoë |",
-                      result.text)
+        self.assertIn(
+            "… about 25 more rows not shown\n\n## Sheet: Notes\n| Checked by Zoë |", result.text
+        )
 
     def test_sheets_keep_the_rows_the_budget_allows(self):
         rows = [["Item", "Amount"]] + [[f"Item {i}", i] for i in range(500)]
@@ -203,9 +257,10 @@ class TestExtract(TestCase):
             sheet.append([])
         buffer = io.BytesIO()
         workbook.save(buffer)
-        result = extract_text(buffer.getvalue(), "log.xlsx", max_chars=10 ** 6)
-        self.assertTrue(result.text.endswith(f"| {sheets.SHEET_MAX_ROWS - 1} |\n"
-                                             "… 5 more rows not shown"))
+        result = extract_text(buffer.getvalue(), "log.xlsx", max_chars=10**6)
+        self.assertTrue(
+            result.text.endswith(f"| {sheets.SHEET_MAX_ROWS - 1} |\n" "… 5 more rows not shown")
+        )
 
     def test_xlsx_wide_sheet_notes_the_cut_columns(self):
         result = extract_text(make_xlsx([list(range(60))]), "wide.xlsx")
@@ -225,8 +280,11 @@ class TestExtract(TestCase):
         book.save(buffer)
         result = extract_text(buffer.getvalue(), "stock.xls")
         self.assertEqual((result.kind, result.pages), ("xls", 1))
-        self.assertEqual(result.text, "## Sheet: Stock\n| Item | Count | Since |\n"
-                                      "| --- | --- | --- |\n| Bolts \\| nuts | 250 | 2023-05-04 |")
+        self.assertEqual(
+            result.text,
+            "## Sheet: Stock\n| Item | Count | Since |\n"
+            "| --- | --- | --- |\n| Bolts \\| nuts | 250 | 2023-05-04 |",
+        )
 
     def test_ods_with_repeated_rows_and_cells(self):
         data = make_ods()
@@ -235,14 +293,27 @@ class TestExtract(TestCase):
         self.assertLess(peak, 2 * 1024 * 1024)
         result = extract_text(data, "budget.ods")
         self.assertEqual((result.kind, result.pages), ("ods", 2))
-        self.assertEqual(result.text, (
-            "## Sheet: Budget\n| Item | Amount | Due |\n| --- | --- | --- |\n"
-            "| Paper | 12.5 | 2024-03-01 |\n" + "| Ink | 3 |  |\n" * 3
-            + "\n## Sheet: Empty\n(empty sheet)"))
+        self.assertEqual(
+            result.text,
+            (
+                "## Sheet: Budget\n| Item | Amount | Due |\n| --- | --- | --- |\n"
+                "| Paper | 12.5 | 2024-03-01 |\n"
+                + "| Ink | 3 |  |\n" * 3
+                + "\n## Sheet: Empty\n(empty sheet)"
+            ),
+        )
 
     def test_cell_formatting(self):
-        cases = [(None, ""), (True, "TRUE"), (3.0, "3"), (0.1 + 0.2, "0.3"), (1e20, "1e+20"),
-                 (datetime(2024, 2, 29, 0, 0), "2024-02-29"), (7, "7"), (" x ", "x")]
+        cases = [
+            (None, ""),
+            (True, "TRUE"),
+            (3.0, "3"),
+            (0.1 + 0.2, "0.3"),
+            (1e20, "1e+20"),
+            (datetime(2024, 2, 29, 0, 0), "2024-02-29"),
+            (7, "7"),
+            (" x ", "x"),
+        ]
         for value, expected in cases:
             self.assertEqual(sheets._format_cell(value), expected)
 
@@ -265,24 +336,28 @@ class TestExtract(TestCase):
         self.assertEqual(extract_text("Zoë\r\nok".encode("utf-16"), "u.txt").text, "Zoë\nok")
 
     def test_html_is_stripped_to_text(self):
-        page = (b"<!DOCTYPE html><html><head><title>Offer</title><style>p{color:red}</style>"
-                b"<script>var secret = 'do not show';</script></head><body>"
-                b"<h1>Price &amp; terms</h1><p>Caf&eacute;   and\n tea.</p><ul><li>One</li>"
-                b"<li>Two</li></ul><table><tr><th>A</th><th>B</th></tr></table>"
-                b"<pre>  keep\n    indent</pre><script>alert(1)</script>tail</body></html>")
+        page = (
+            b"<!DOCTYPE html><html><head><title>Offer</title><style>p{color:red}</style>"
+            b"<script>var secret = 'do not show';</script></head><body>"
+            b"<h1>Price &amp; terms</h1><p>Caf&eacute;   and\n tea.</p><ul><li>One</li>"
+            b"<li>Two</li></ul><table><tr><th>A</th><th>B</th></tr></table>"
+            b"<pre>  keep\n    indent</pre><script>alert(1)</script>tail</body></html>"
+        )
         result = extract_text(page, "offer.html")
         self.assertEqual(result.kind, "html")
         self.assertNotIn("secret", result.text)
         self.assertNotIn("alert", result.text)
         self.assertNotIn("color", result.text)
-        self.assertEqual(result.text, "Offer\n\n# Price & terms\n\nCafé and tea.\n\n- One\n\n- Two"
-                                      "\n\nA | B\n\n  keep\n    indent\ntail")
+        self.assertEqual(
+            result.text,
+            "Offer\n\n# Price & terms\n\nCafé and tea.\n\n- One\n\n- Two"
+            "\n\nA | B\n\n  keep\n    indent\ntail",
+        )
 
     def test_json_xml_and_code_as_is(self):
         for name, source, kind in [
             ("data.json", '{"a": [1, 2]}', "json"),
-            ("feed.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>',
-             "xml"),
+            ("feed.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>', "xml"),
             ("main.py", "def f():\n    return 1", "code"),
             ("README.md", "# Title\n\n- item", "markdown"),
             ("run", "#!/bin/sh\necho hi", "code"),
@@ -321,7 +396,9 @@ class TestExtract(TestCase):
         self.assertEqual(detect_format(make_pdf(1), "report.txt", "text/plain").kind, "pdf")
         self.assertEqual(detect_format(make_xlsx([["a"]]), "data.bin", None).kind, "xlsx")
         self.assertEqual(detect_format(make_odt(), "x", "application/octet-stream").kind, "odt")
-        self.assertEqual(detect_format(b"a,b\n1,2", "export", "text/csv; charset=utf-8").kind, "csv")
+        self.assertEqual(
+            detect_format(b"a,b\n1,2", "export", "text/csv; charset=utf-8").kind, "csv"
+        )
         self.assertEqual(detect_format(b"<!DOCTYPE html><p>x", "page", None).kind, "html")
         self.assertEqual(detect_format(b"plain", "C:\\Users\\me\\Makefile", None).kind, "code")
 
@@ -369,14 +446,16 @@ class TestExtractBombs(TestCase):
         """Ten times the input costs about ten times the time (a hundred if quadratic)."""
         small, big = make(size // 10), make(size)
         ratio = timed(lambda: extract_text(big, filename))[0] / fastest(
-            lambda: extract_text(small, filename))
+            lambda: extract_text(small, filename)
+        )
         self.assertLess(ratio, 30)
 
     def test_runs_of_blanks_cost_linear_time(self):
         self.assertLinear(make_blank_run_docx, "blanks.docx")
         self.assertLinear(make_blank_run_html, "blanks.html")
-        self.assertEqual(extract_text(make_blank_run_docx(10), "b.docx").text,
-                         "x\n\n| Head |\n| --- |\n| x |")
+        self.assertEqual(
+            extract_text(make_blank_run_docx(10), "b.docx").text, "x\n\n| Head |\n| --- |\n| x |"
+        )
 
     def assertCostsLike(self, honest, bomb, filename, ratio=10):
         """The bomb costs at most `ratio` times the honest file; returns the bomb's result."""
@@ -389,9 +468,12 @@ class TestExtractBombs(TestCase):
         # Each of 900 forms shows 10,000 characters: 9 MB of text from a 2 KB file.
         bomb = make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000), intro=b"Intro")
         result = self.assertCostsLike(make_pdf(40), bomb, "forms.pdf")
-        self.assertEqual((result.text, result.pages, result.truncated), ("## Page 1\nIntro", 2, True))
-        error = self.assertCostsLike(make_pdf(40), make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000)),
-                                     "forms.pdf")
+        self.assertEqual(
+            (result.text, result.pages, result.truncated), ("## Page 1\nIntro", 2, True)
+        )
+        error = self.assertCostsLike(
+            make_pdf(40), make_nested_form_pdf(3, 30, pdf_text(b"A" * 10_000)), "forms.pdf"
+        )
         self.assertEqual(error.code, "memory")
 
     def test_pdf_deadline_holds_inside_a_page(self):
@@ -438,6 +520,7 @@ class TestExtractBombs(TestCase):
     def test_running_out_of_memory_is_its_own_error(self):
         def hungry(data, max_chars):
             raise MemoryError
+
         row = dataclasses.replace(detect_format(b"text", "a.txt", None), read=hungry)
         with patch.object(extract, "detect_format", lambda *_args: row):
             with self.assertRaises(ExtractionError) as caught:

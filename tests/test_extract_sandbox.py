@@ -1,4 +1,5 @@
 """Extraction in a child process (lib/extract_sandbox.py) on real files and bombs; no database."""
+
 import os
 import resource
 import tempfile
@@ -10,10 +11,22 @@ from odoo.addons.ai_stream_chat.lib import extract, extract_sandbox
 from odoo.addons.ai_stream_chat.lib.extract import ExtractionError
 from odoo.addons.ai_stream_chat.lib.extract_sandbox import ExtractionBusy, extract_text
 
-from .files import (make_blank_run_docx, make_blank_run_html, make_docx,
-                    make_nested_form_pdf, make_ods, make_pdf, make_pptx, make_repeated_ods,
-                    make_repeated_slide_pptx, make_shared_string_xlsx, make_widths_pdf, make_xlsx,
-                    make_zip_bomb, pdf_text)
+from .files import (
+    make_blank_run_docx,
+    make_blank_run_html,
+    make_docx,
+    make_nested_form_pdf,
+    make_ods,
+    make_pdf,
+    make_pptx,
+    make_repeated_ods,
+    make_repeated_slide_pptx,
+    make_shared_string_xlsx,
+    make_widths_pdf,
+    make_xlsx,
+    make_zip_bomb,
+    pdf_text,
+)
 
 WIDTHS_BOMB = make_widths_pdf(30_000_000)  # gigabytes in PyPDF2 before any text is read
 FORMS_BOMB = make_nested_form_pdf(7, 8)  # 262,144 forms drawn on one page
@@ -25,7 +38,6 @@ def peak_kb():
 
 
 class TestExtractSandbox(TestCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -41,12 +53,20 @@ class TestExtractSandbox(TestCase):
         return caught.exception.code, time.perf_counter() - start
 
     def test_same_result_as_in_process(self):
-        files = {"a.pdf": make_pdf(3), "a.docx": make_docx(), "a.pptx": make_pptx(),
-                 "a.ods": make_ods(), "a.xlsx": make_xlsx([["Zoë", 1.5], ["x", None]]),
-                 "a.csv": "nom;ville\nJosé;Zürich\n".encode("latin-1")}
+        files = {
+            "a.pdf": make_pdf(3),
+            "a.docx": make_docx(),
+            "a.pptx": make_pptx(),
+            "a.ods": make_ods(),
+            "a.xlsx": make_xlsx([["Zoë", 1.5], ["x", None]]),
+            "a.csv": "nom;ville\nJosé;Zürich\n".encode("latin-1"),
+        }
         for name, data in files.items():
-            self.assertEqual(extract_text(data, name, max_chars=2000),
-                             extract.extract_text(data, name, max_chars=2000), name)
+            self.assertEqual(
+                extract_text(data, name, max_chars=2000),
+                extract.extract_text(data, name, max_chars=2000),
+                name,
+            )
         self.assertEqual(self.refused(make_zip_bomb(60 * 1024 * 1024), "bomb.docx")[0], "bomb")
 
     def test_bombs_stay_in_the_child(self):
@@ -106,4 +126,3 @@ class TestExtractSandbox(TestCase):
             for _ in range(extract_sandbox.MAX_RUNNING):
                 extract_sandbox._SLOTS.release()
         self.assertEqual(extract_text(b"text", "a.txt").text, "text")
-

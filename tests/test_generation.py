@@ -1,5 +1,6 @@
 """One answer's generation and its viewers, driven directly: a scripted upstream, a fake clock,
 no database and no threads."""
+
 from unittest import TestCase
 
 from ..lib import error_codes as codes, sse
@@ -12,9 +13,16 @@ WORDS = {code: f"words for {code}" for code in codes.ALL}
 
 
 def job(message_id=7, max_answer_chars=1000, deadline=1e9):
-    return AnswerJob(message_id=message_id, conversation_id=1, user_message_id=message_id - 1, uid=2,
-                     llm_model="m", deadline=deadline, max_answer_chars=max_answer_chars,
-                     error_messages=WORDS)
+    return AnswerJob(
+        message_id=message_id,
+        conversation_id=1,
+        user_message_id=message_id - 1,
+        uid=2,
+        llm_model="m",
+        deadline=deadline,
+        max_answer_chars=max_answer_chars,
+        error_messages=WORDS,
+    )
 
 
 class ScriptedStream:
@@ -52,17 +60,33 @@ def generated(events, error=None, answer=None):
 
 class TestGeneration(TestCase):
     def test_a_finished_stream_is_done_and_its_end_announced(self):
-        answer, stream, ended = generated([("delta", "Hello "), ("delta", "world"), ("finish", "stop")])
+        answer, stream, ended = generated(
+            [("delta", "Hello "), ("delta", "world"), ("finish", "stop")]
+        )
         self.assertEqual((answer.state, answer.final["content"]), ("done", "Hello world"))
-        self.assertEqual((answer.final["finish_reason"], answer.final["error_code"]), ("stop", False))
+        self.assertEqual(
+            (answer.final["finish_reason"], answer.final["error_code"]), ("stop", False)
+        )
         self.assertEqual(ended, [answer])
         self.assertTrue(stream.closed)
 
     def test_each_upstream_failure_ends_the_answer_with_its_code_and_its_words(self):
-        for code in (codes.AUTH, codes.FORBIDDEN, codes.NOT_FOUND, codes.RATE_LIMIT, codes.BAD_REQUEST,
-                     codes.REDIRECT, codes.SERVER, codes.TIMEOUT, codes.CONNECTION, codes.MALFORMED):
+        for code in (
+            codes.AUTH,
+            codes.FORBIDDEN,
+            codes.NOT_FOUND,
+            codes.RATE_LIMIT,
+            codes.BAD_REQUEST,
+            codes.REDIRECT,
+            codes.SERVER,
+            codes.TIMEOUT,
+            codes.CONNECTION,
+            codes.MALFORMED,
+        ):
             with self.subTest(code=code):
-                answer, stream, _ended = generated([("delta", "Half")], UpstreamError(code, "detail"))
+                answer, stream, _ended = generated(
+                    [("delta", "Half")], UpstreamError(code, "detail")
+                )
                 self.assertEqual(answer.state, "error")
                 self.assertEqual(answer.final["error_code"], code)
                 self.assertEqual(answer.final["error_message"], f"words for {code}")
@@ -80,9 +104,12 @@ class TestGeneration(TestCase):
 
     def test_a_runaway_answer_is_cut_at_its_limit_and_the_upstream_closed(self):
         answer = Answer(job(max_answer_chars=10))
-        answer, stream, _ended = generated([("delta", "0123456"), ("delta", "789abc"), ("delta", "never")],
-                                           answer=answer)
-        self.assertEqual((answer.final["content"], answer.final["error_code"]), ("0123456789", codes.TOO_LONG))
+        answer, stream, _ended = generated(
+            [("delta", "0123456"), ("delta", "789abc"), ("delta", "never")], answer=answer
+        )
+        self.assertEqual(
+            (answer.final["content"], answer.final["error_code"]), ("0123456789", codes.TOO_LONG)
+        )
         self.assertTrue(stream.closed)
 
     def test_a_stop_before_the_first_event_reads_nothing(self):
@@ -113,7 +140,9 @@ class TestViewer(TestCase):
         answer.mark_saved()
         rest = b"".join(viewer)
         self.assertIn(b'event: error\ndata: {"code":"timeout","message":"words for timeout"}', rest)
-        self.assertIn(b'event: done\ndata: {"message_id":7,"state":"error"', rest.rsplit(b"\n\nid: ", 1)[-1])
+        self.assertIn(
+            b'event: done\ndata: {"message_id":7,"state":"error"', rest.rsplit(b"\n\nid: ", 1)[-1]
+        )
 
     def test_a_viewer_whose_request_must_end_leaves_before_the_answer_does(self):
         answer, clock = Answer(job()), Clock(step=10.0)

@@ -1,4 +1,5 @@
 """The upstream client under gevent's monkey-patching, as in Odoo's gevent worker."""
+
 import json
 import subprocess
 import sys
@@ -25,8 +26,12 @@ class TestUpstreamUnderGevent(TestCase):
         fake = FakeLLM().start()
         self.addCleanup(fake.stop)
         fake.script(Reply(chunks=["Hello", " gevent"]))
-        result = subprocess.run([sys.executable, "-W", "ignore", "-c", SCRIPT, str(ADDON), fake.url],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", SCRIPT, str(ADDON), fake.url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         self.assertEqual(result.returncode, 0, result.stderr[-2000:])
         events = json.loads(result.stdout)
         self.assertEqual([value for name, value in events if name == "delta"], ["Hello", " gevent"])

@@ -1,4 +1,5 @@
 """The hub's saving, with a fake store and a fake clock: no database, no threads."""
+
 from unittest import TestCase
 
 from ..lib.answers import Answer, AnswerJob
@@ -12,14 +13,23 @@ class FakeStore:
         self.saves = []
 
     def save(self, owner, progress, finals):
-        self.saves.append(([mid for mid, _c, _r in progress], [mid for _uid, mid, _f, _fb in finals]))
+        self.saves.append(
+            ([mid for mid, _c, _r in progress], [mid for _uid, mid, _f, _fb in finals])
+        )
         return [], []
 
 
 def job(message_id):
-    return AnswerJob(message_id=message_id, conversation_id=1, user_message_id=message_id - 1, uid=2,
-                     llm_model="m", deadline=1e9, max_answer_chars=1000,
-                     error_messages={"internal": "Something went wrong."})
+    return AnswerJob(
+        message_id=message_id,
+        conversation_id=1,
+        user_message_id=message_id - 1,
+        uid=2,
+        llm_model="m",
+        deadline=1e9,
+        max_answer_chars=1000,
+        error_messages={"internal": "Something went wrong."},
+    )
 
 
 class TestHubSaving(TestCase):
@@ -36,7 +46,9 @@ class TestHubSaving(TestCase):
         self.assertTrue(self.hub._save(100.0, with_progress=False))
         self.assertEqual(self.store.saves, [([], [20])])
         self.assertTrue(self.ending.saved)
-        self.assertEqual(self.running.progress()[0], "Some text", "progress must wait for its interval")
+        self.assertEqual(
+            self.running.progress()[0], "Some text", "progress must wait for its interval"
+        )
 
     def test_at_the_interval_progress_and_ends_go_together_once(self):
         self.assertTrue(self.hub._save(100.0))

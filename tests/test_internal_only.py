@@ -1,4 +1,5 @@
 """Portal and public users are refused by every chat route and method before any work."""
+
 import base64
 from unittest.mock import patch
 
@@ -19,21 +20,30 @@ class TestInternalOnly(AiStreamChatCase):
 
     def counts(self):
         self.env.invalidate_all()
-        return tuple(self.env[model].sudo().search_count([]) for model in (
-            "ai.chat.conversation", "ai.chat.message", "ir.attachment"))
+        return tuple(
+            self.env[model].sudo().search_count([])
+            for model in ("ai.chat.conversation", "ai.chat.message", "ir.attachment")
+        )
 
     def test_routes_refuse_portal_users_before_any_work(self):
         before = self.counts()
         Conversation = self.registry["ai.chat.conversation"]
         Document = self.registry["ai.chat.document"]
-        with patch.object(Conversation, "_stream_prepare") as prepare, \
-                patch.object(Document, "_upload") as upload:
+        with (
+            patch.object(Conversation, "_stream_prepare") as prepare,
+            patch.object(Document, "_upload") as upload,
+        ):
             response = self.open_stream(login="chat_portal", message="Hi")
             self.assertEqual(response.status_code, 403, response.text)
             self.authenticate("chat_portal", "chat_portal")
-            response = self.opener.post(self.base_url() + UPLOAD_URL, files={
-                "file": ("notes.txt", b"Quarterly numbers", "text/plain"),
-            }, data={"csrf_token": http.Request.csrf_token(self)}, allow_redirects=False)
+            response = self.opener.post(
+                self.base_url() + UPLOAD_URL,
+                files={
+                    "file": ("notes.txt", b"Quarterly numbers", "text/plain"),
+                },
+                data={"csrf_token": http.Request.csrf_token(self)},
+                allow_redirects=False,
+            )
             self.assertEqual(response.status_code, 403, response.text)
         prepare.assert_not_called()
         upload.assert_not_called()
@@ -43,10 +53,14 @@ class TestInternalOnly(AiStreamChatCase):
     def test_methods_refuse_portal_users(self):
         events, _response = self.chat("Mine")
         conversation_id = events[0][2]["conversation_id"]
-        attachment = self.env["ir.attachment"].create({
-            "name": "x.txt", "datas": base64.b64encode(b"x"),
-            "res_model": "ai.chat.conversation", "res_id": 0,
-        })
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "x.txt",
+                "datas": base64.b64encode(b"x"),
+                "res_model": "ai.chat.conversation",
+                "res_id": 0,
+            }
+        )
         self.authenticate("chat_portal", "chat_portal")
         calls = (
             ("chat_config", [], {}),
@@ -58,8 +72,14 @@ class TestInternalOnly(AiStreamChatCase):
         for method, args, kwargs in calls:
             with self.subTest(method=method):
                 with self.assertRaises(JsonRpcException) as caught:
-                    self.make_jsonrpc_request("/web/dataset/call_kw", {
-                        "model": "ai.chat.conversation", "method": method, "args": args, "kwargs": kwargs,
-                    })
+                    self.make_jsonrpc_request(
+                        "/web/dataset/call_kw",
+                        {
+                            "model": "ai.chat.conversation",
+                            "method": method,
+                            "args": args,
+                            "kwargs": kwargs,
+                        },
+                    )
                 self.assertIn("AccessError", str(caught.exception))
         self.assertTrue(attachment.exists())

@@ -5,12 +5,15 @@ Odoo skips browser tests silently when Chromium or websocket-client is missing; 
 failure, and so is a run in which no test passed (a wrong suite id selects nothing and Hoot
 still reports success; Hoot drops an id it does not know and runs every suite instead).
 """
+
 import logging
 import re
 import unittest
 from pathlib import Path
 
-from odoo.addons.web.tests import test_js as web_test_js  # a module: pytest collects none of its classes
+from odoo.addons.web.tests import (
+    test_js as web_test_js,
+)  # a module: pytest collects none of its classes
 from odoo.tests import common, no_retry, tagged
 
 ADDON = "ai_stream_chat"
@@ -95,11 +98,15 @@ class TestJs(web_test_js.HOOTCommon):
 
     def _check_browser_available(self):
         if common.websocket is None:
-            self.fail("The websocket-client Python package is needed for browser tests: "
-                      "pip install websocket-client")
+            self.fail(
+                "The websocket-client Python package is needed for browser tests: "
+                "pip install websocket-client"
+            )
         try:
             # Odoo's own lookup (chromium, google-chrome, ... on PATH); it raises SkipTest.
             common.ChromeBrowser.executable.fget(None)
         except unittest.SkipTest:
-            self.fail("No Chrome/Chromium found on PATH for the browser tests "
-                      "(Debian: apt-get install chromium)")
+            self.fail(
+                "No Chrome/Chromium found on PATH for the browser tests "
+                "(Debian: apt-get install chromium)"
+            )

@@ -1,4 +1,5 @@
 """Plain-Python parts, no database needed."""
+
 from unittest import TestCase
 
 from ..lib.documents import FileText, Placed, allocate, block, place
@@ -20,14 +21,25 @@ class TestLib(TestCase):
     def test_extra_params_are_a_json_object_without_the_chat_s_own_fields(self):
         self.assertEqual(parse_extra_params(' {"top_p": 0.9} '), {"top_p": 0.9})
         self.assertEqual(parse_extra_params(""), {})
-        for text in ("[1]", "{", '{"stream": false}', '"x"', "{" + " " * 5000 + "}", '{"a": ' + "[" * 3000):
+        for text in (
+            "[1]",
+            "{",
+            '{"stream": false}',
+            '"x"',
+            "{" + " " * 5000 + "}",
+            '{"a": ' + "[" * 3000,
+        ):
             with self.subTest(text=text[:20]), self.assertRaises(ValueError):
                 parse_extra_params(text)
         # Zero would leave answers unbounded: the default holds.
-        self.assertEqual(ChatSettings.from_params({"ai_stream_chat.max_answer_chars": "0"}.get).max_answer_chars,
-                         ChatSettings().max_answer_chars)
+        self.assertEqual(
+            ChatSettings.from_params({"ai_stream_chat.max_answer_chars": "0"}.get).max_answer_chars,
+            ChatSettings().max_answer_chars,
+        )
         # A hand-edited bad value falls back to none, as other settings fall back to defaults.
-        self.assertEqual(ChatSettings.from_params({"ai_stream_chat.extra_params": "{"}.get).extra_params, {})
+        self.assertEqual(
+            ChatSettings.from_params({"ai_stream_chat.extra_params": "{"}.get).extra_params, {}
+        )
 
     def test_settings_parse_and_fall_back(self):
         params = {
@@ -46,12 +58,18 @@ class TestLib(TestCase):
 
     def test_history_keeps_the_newest_within_budget(self):
         history = [("user", "aaaa"), ("assistant", "bbbb"), ("user", "cc")]
-        self.assertEqual(build_messages("S", history, 6), [
-            {"role": "system", "content": "S"}, {"role": "user", "content": "cc"},
-        ])
+        self.assertEqual(
+            build_messages("S", history, 6),
+            [
+                {"role": "system", "content": "S"},
+                {"role": "user", "content": "cc"},
+            ],
+        )
         self.assertEqual(len(build_messages("", history, 100)), 3)
         # The newest message is kept even when it alone is over budget.
-        self.assertEqual(build_messages("", [("user", "x" * 50)], 10), [{"role": "user", "content": "x" * 50}])
+        self.assertEqual(
+            build_messages("", [("user", "x" * 50)], 10), [{"role": "user", "content": "x" * 50}]
+        )
 
     def test_api_key_stays_out_of_repr(self):
         config = UpstreamConfig(base_url="http://h/v1", api_key="sk-secret", llm_model="m")
@@ -80,7 +98,11 @@ class TestDocumentsLib(TestCase):
 
     def test_block_names_the_file_and_cannot_be_closed_early(self):
         text = block(Placed(FileText('a "b"\nc.txt', "x</document>y", 40), "x</document>y"))
-        self.assertTrue(text.startswith('<document name="a &quot;b&quot; c.txt" note="truncated: the first 13 of 40'))
+        self.assertTrue(
+            text.startswith(
+                '<document name="a &quot;b&quot; c.txt" note="truncated: the first 13 of 40'
+            )
+        )
         self.assertEqual(text.count("</document>"), 1)
         self.assertIn("[error]", block(Placed(FileText("s.pdf", error="[error]"), "")))
         # Nor can a name or a reason end the tag or the block.

@@ -3,6 +3,7 @@
 Answers are generated in the gevent worker; viewers and stops reach other processes, which
 learn from PostgreSQL (stored progress, NOTIFY). Nothing here runs in the test's transaction.
 """
+
 import os
 import signal
 import threading
@@ -55,14 +56,30 @@ class TestProduction(BaseCase):
         cls.server = PreforkOdoo(get_db_name(), gevent_pool=GEVENT_POOL).start()
         cls.addClassCleanup(cls.server.stop)
         admin = cls.server.session("admin", "admin")
-        for key, value in {"api_url": cls.fake.url, "model": "fake-model", "max_streams": str(BURST + 2),
-                           "answer_lease_seconds": str(LEASE)}.items():
-            cls.server.call(admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value)
+        for key, value in {
+            "api_url": cls.fake.url,
+            "model": "fake-model",
+            "max_streams": str(BURST + 2),
+            "answer_lease_seconds": str(LEASE),
+        }.items():
+            cls.server.call(
+                admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value
+            )
         if not cls.server.call(admin, "res.users", "search", [("login", "=", LOGIN)]):
-            group = cls.server.call(admin, "ir.model.data", "check_object_reference", "base", "group_user")[1]
-            cls.server.call(admin, "res.users", "create", {
-                "name": "Production Tester", "login": LOGIN, "password": LOGIN, "groups_id": [(6, 0, [group])],
-            })
+            group = cls.server.call(
+                admin, "ir.model.data", "check_object_reference", "base", "group_user"
+            )[1]
+            cls.server.call(
+                admin,
+                "res.users",
+                "create",
+                {
+                    "name": "Production Tester",
+                    "login": LOGIN,
+                    "password": LOGIN,
+                    "groups_id": [(6, 0, [group])],
+                },
+            )
         cls.addClassCleanup(cls.reset_params, admin)
         cls.user = cls.server.session(LOGIN, LOGIN)
 
@@ -79,8 +96,12 @@ class TestProduction(BaseCase):
     def ask(self, reply, message="Tell me"):
         """Ask through the gevent port: the asker's Viewer, once `start` is in."""
         self.fake.script(reply)
-        status, lines = open_stream(self.user, "POST", self.server.gevent + "/ai/stream_chat",
-                                    {"message": message, "csrf_token": self.user.csrf})
+        status, lines = open_stream(
+            self.user,
+            "POST",
+            self.server.gevent + "/ai/stream_chat",
+            {"message": message, "csrf_token": self.user.csrf},
+        )
         self.assertEqual(status, 200)
         viewer = Viewer(lines)
         viewer.start()
@@ -89,15 +110,21 @@ class TestProduction(BaseCase):
 
     def resume(self, message_id):
         """Follow an answer through a prefork worker (another process than its owner)."""
-        status, lines = open_stream(self.user, "GET", self.server.http + "/ai/stream_chat/resume",
-                                    {"message_id": message_id})
+        status, lines = open_stream(
+            self.user,
+            "GET",
+            self.server.http + "/ai/stream_chat/resume",
+            {"message_id": message_id},
+        )
         self.assertEqual(status, 200)
         viewer = Viewer(lines)
         viewer.start()
         return viewer
 
     def stored(self, message_id, conversation_id):
-        messages = self.server.call(self.user, "ai.chat.conversation", "chat_messages", [conversation_id])
+        messages = self.server.call(
+            self.user, "ai.chat.conversation", "chat_messages", [conversation_id]
+        )
         return next(m for m in messages if m["id"] == message_id)
 
     def wait_until(self, predicate, timeout):
@@ -124,8 +151,12 @@ class TestProduction(BaseCase):
 
         def ask(i):
             gate.wait()
-            status, lines = open_stream(self.user, "POST", self.server.gevent + "/ai/stream_chat",
-                                        {"message": f"Burst {i}", "csrf_token": self.user.csrf})
+            status, lines = open_stream(
+                self.user,
+                "POST",
+                self.server.gevent + "/ai/stream_chat",
+                {"message": f"Burst {i}", "csrf_token": self.user.csrf},
+            )
             events = list(parse_sse(lines))
             results[i] = (status, next((d["state"] for _i, e, d in events if e == "done"), None))
 
@@ -146,7 +177,10 @@ class TestProduction(BaseCase):
         self.assertEqual((asker.text(), follower.text()), (full, full))
         self.assertGreater(len([e for e in follower.events if e[2] == "delta"]), 1, "not live")
         self.assertEqual(follower.done()["state"], "done")
-        self.assertEqual(follower.done()["html"], self.stored(start["message_id"], start["conversation_id"])["html"])
+        self.assertEqual(
+            follower.done()["html"],
+            self.stored(start["message_id"], start["conversation_id"])["html"],
+        )
         # How far behind the worker's viewer is: when it reached each length the asker had.
         reached, lags, text = [], [], ""
         for seconds, _id, event, data in asker.events:
@@ -164,8 +198,11 @@ class TestProduction(BaseCase):
         asker, start = self.ask(Reply(chunks=[f"w{i} " for i in range(400)], delay=0.02))
         time.sleep(0.3)
         began = time.monotonic()
-        response = self.user.post(self.server.http + "/ai/stream_chat/stop", timeout=30,
-                                  data={"message_id": start["message_id"], "csrf_token": self.user.csrf})
+        response = self.user.post(
+            self.server.http + "/ai/stream_chat/stop",
+            timeout=30,
+            data={"message_id": start["message_id"], "csrf_token": self.user.csrf},
+        )
         self.assertEqual(response.json(), {"message_id": start["message_id"], "stopping": True})
         self.assertTrue(self.wait_until(asker.done, 5))
         self.assertLess(asker.events[-1][0] - began, 1.0)

@@ -1,4 +1,5 @@
 """A record as prompt text: lib/record_text.py alone, then ai.chat.record.context on real records."""
+
 from datetime import date
 from unittest import TestCase
 
@@ -15,17 +16,22 @@ class TestRecordText(TestCase):
         self.assertEqual(table_cell("a | b\nc\\d"), "a \\| b c\\\\d")
         self.assertEqual(table_cell("x" * 10, max_chars=5), "xxxx…")
         table, note = markdown_table(["Name", "Note|x"], [["A|1", "line 1\nline 2"], ["B"]])
-        self.assertEqual(table.splitlines(), [
-            "| Name | Note\\|x |",
-            "| --- | --- |",
-            "| A\\|1 | line 1 line 2 |",
-            "| B |  |",
-        ])
+        self.assertEqual(
+            table.splitlines(),
+            [
+                "| Name | Note\\|x |",
+                "| --- | --- |",
+                "| A\\|1 | line 1 line 2 |",
+                "| B |  |",
+            ],
+        )
         self.assertEqual(note, "")
 
     def test_tables_bound_rows_and_columns_and_say_so(self):
         rows = [[str(i), "x", "y"] for i in range(10)]
-        table, note = markdown_table(["A", "B", "C"], rows, total_rows=120, max_columns=2, max_rows=4)
+        table, note = markdown_table(
+            ["A", "B", "C"], rows, total_rows=120, max_columns=2, max_rows=4
+        )
         lines = table.splitlines()
         self.assertEqual(lines[0], "| A | B |")
         self.assertEqual(len(lines), 2 + 4)
@@ -36,15 +42,19 @@ class TestRecordText(TestCase):
 
     def test_layout_fields_tables_messages(self):
         text = record_markdown(
-            "Azure\nInterior", "Contact (res.partner, id 7)",
+            "Azure\nInterior",
+            "Contact (res.partner, id 7)",
             fields=[("Email", "a@b.c"), ("Notes", "one\n\n\ntwo")],
             messages=[("Ann", "01/02/2026", "Hello")],
         )
-        self.assertEqual(text, (
-            "# Azure Interior\nContact (res.partner, id 7)\n\n"
-            "- **Email:** a@b.c\n- **Notes:** one\n  two\n\n"
-            "## Messages (last 1, newest last)\n\n**Ann** — 01/02/2026\nHello"
-        ))
+        self.assertEqual(
+            text,
+            (
+                "# Azure Interior\nContact (res.partner, id 7)\n\n"
+                "- **Email:** a@b.c\n- **Notes:** one\n  two\n\n"
+                "## Messages (last 1, newest last)\n\n**Ann** — 01/02/2026\nHello"
+            ),
+        )
 
     def test_cut_at_a_line_break_with_a_note(self):
         text = "\n".join(f"line {i:03d}" for i in range(200))
@@ -64,23 +74,27 @@ class TestRecordContext(TransactionCase):
         cls.user_a = new_test_user(cls.env, login="rec_a", groups="base.group_user", name="Ann")
         cls.user_b = new_test_user(cls.env, login="rec_b", groups="base.group_user", name="Bob")
         cls.category = cls.env["res.partner.category"].create({"name": "Premium Test"})
-        cls.company = cls.env["res.partner"].create({
-            "name": "Azure Test Co",
-            "is_company": True,
-            "email": "azure@example.com",
-            "city": "Lyon",
-            "category_id": [(6, 0, cls.category.ids)],
-            "child_ids": [
-                (0, 0, {"name": "Carla | Child", "email": "carla@example.com"}),
-                (0, 0, {"name": "Dan Child", "email": "dan@example.com"}),
-            ],
-        })
+        cls.company = cls.env["res.partner"].create(
+            {
+                "name": "Azure Test Co",
+                "is_company": True,
+                "email": "azure@example.com",
+                "city": "Lyon",
+                "category_id": [(6, 0, cls.category.ids)],
+                "child_ids": [
+                    (0, 0, {"name": "Carla | Child", "email": "carla@example.com"}),
+                    (0, 0, {"name": "Dan Child", "email": "dan@example.com"}),
+                ],
+            }
+        )
         cls.Context = cls.env["ai.chat.record.context"].with_user(cls.user_a)
 
     def test_partner_text_has_main_fields_tags_and_children(self):
         title, text = self.Context._record_text("res.partner", self.company.id)
         self.assertEqual(title, "Azure Test Co")
-        self.assertTrue(text.startswith(f"# Azure Test Co\nContact (res.partner, id {self.company.id})\n"), text)
+        self.assertTrue(
+            text.startswith(f"# Azure Test Co\nContact (res.partner, id {self.company.id})\n"), text
+        )
         self.assertIn("azure@example.com", text)
         self.assertIn("Lyon", text)
         self.assertIn("Premium Test", text)
@@ -89,7 +103,9 @@ class TestRecordContext(TransactionCase):
         self.assertNotIn("Tax ID Label", text)  # in a warning banner
         self.assertNotIn("- **Name:**", text)  # the heading has it
         rows = [line for line in text.splitlines() if line.startswith("| ")]
-        self.assertTrue(any("Carla \\| Child" in row and "carla@example.com" in row for row in rows), text)
+        self.assertTrue(
+            any("Carla \\| Child" in row and "carla@example.com" in row for row in rows), text
+        )
         self.assertTrue(any("dan@example.com" in row for row in rows), text)
 
     def test_one2many_lines_are_bounded(self):
@@ -121,7 +137,9 @@ class TestRecordContext(TransactionCase):
         self.assertEqual(text(company, {"type": "boolean"}, False), "No")
         self.assertEqual(text(company, {"type": "char"}, False), "")
         self.assertEqual(text(company, {"type": "many2one"}, (7, "Seven")), "Seven")
-        self.assertEqual(text(company, {"type": "selection", "selection": [("a", "Alpha")]}, "a"), "Alpha")
+        self.assertEqual(
+            text(company, {"type": "selection", "selection": [("a", "Alpha")]}, "a"), "Alpha"
+        )
         self.assertEqual(text(company, {"type": "date"}, date(2026, 3, 4)), "03/04/2026")
         self.assertEqual(text(company, {"type": "html"}, "<p>Hi <b>you</b></p>"), "Hi *you*")
         self.assertEqual(text(company, {"type": "float", "digits": (16, 3)}, 1234.5), "1,234.500")
@@ -129,15 +147,21 @@ class TestRecordContext(TransactionCase):
         self.assertIn("1,234.50", money)
         self.assertIn(company.currency_id.symbol, money)
         categories = self.env["res.partner.category"].create([{"name": f"C{i}"} for i in range(22)])
-        tags = text(company, {"type": "many2many", "relation": "res.partner.category"}, categories.ids)
+        tags = text(
+            company, {"type": "many2many", "relation": "res.partner.category"}, categories.ids
+        )
         self.assertTrue(tags.startswith("C0, C1, "))
         self.assertTrue(tags.endswith("C19 and 2 more"), tags)
 
     def test_another_users_conversation_is_refused(self):
-        conversation = self.env["ai.chat.conversation"].with_user(self.user_b).sudo().create({"name": "x"})
+        conversation = (
+            self.env["ai.chat.conversation"].with_user(self.user_b).sudo().create({"name": "x"})
+        )
         with self.assertRaises(AccessError):
             self.Context._record_text("ai.chat.conversation", conversation.id)
-        title, _text = self.Context.with_user(self.user_b)._record_text("ai.chat.conversation", conversation.id)
+        title, _text = self.Context.with_user(self.user_b)._record_text(
+            "ai.chat.conversation", conversation.id
+        )
         self.assertEqual(title, "x")
 
     def test_unknown_abstract_and_missing_records_are_refused(self):
@@ -155,16 +179,23 @@ class TestRecordContext(TransactionCase):
     def test_secret_holding_models_are_refused_to_administrators_too(self):
         admin = self.env.ref("base.user_admin")
         Context = self.env["ai.chat.record.context"].with_user(admin)
-        server = self.env["ir.mail_server"].create({
-            "name": "Outgoing", "smtp_host": "smtp.example.com", "smtp_authentication": "login",
-            "smtp_user": "odoo", "smtp_pass": "hunter2-secret",
-        })
+        server = self.env["ir.mail_server"].create(
+            {
+                "name": "Outgoing",
+                "smtp_host": "smtp.example.com",
+                "smtp_authentication": "login",
+                "smtp_user": "odoo",
+                "smtp_pass": "hunter2-secret",
+            }
+        )
         param = self.env["ir.config_parameter"].search([], limit=1)
         for res_model, res_id in (("ir.mail_server", server.id), ("ir.config_parameter", param.id)):
             with self.subTest(res_model=res_model), self.assertRaises(AccessError):
                 Context._record_text(res_model, res_id)
         self.assertEqual(Context._record_text("res.partner", self.company.id)[0], "Azure Test Co")
-        self.env["ir.config_parameter"].set_param("ai_stream_chat.denied_models", "res.partner.category, res.partner")
+        self.env["ir.config_parameter"].set_param(
+            "ai_stream_chat.denied_models", "res.partner.category, res.partner"
+        )
         with self.assertRaises(AccessError):
             Context._record_text("res.partner", self.company.id)
 
@@ -187,8 +218,17 @@ class TestRecordContext(TransactionCase):
         company = Partner.browse(self.company.id)
         layout = self.Context._record_form_layout(arch, fields_info, company)
         self.assertEqual([name for name, _node in layout], ["name", "website", "phone", "ref"])
-        for name in ("smtp_pass", "password", "new_passwd", "client_secret", "x_api_key", "access_token"):
-            self.assertFalse(self.Context._record_field_wanted(name, {name: {"type": "char"}}), name)
+        for name in (
+            "smtp_pass",
+            "password",
+            "new_passwd",
+            "client_secret",
+            "x_api_key",
+            "access_token",
+        ):
+            self.assertFalse(
+                self.Context._record_field_wanted(name, {name: {"type": "char"}}), name
+            )
         self.assertTrue(self.Context._record_field_wanted("compass", {"compass": {"type": "char"}}))
 
     def test_max_chars_cuts_with_a_note(self):
@@ -201,10 +241,14 @@ class TestRecordContext(TransactionCase):
     def test_messages_are_included_on_request(self):
         if self.env.registry.get("mail.thread") is None:
             self.skipTest("the mail module is not installed")
-        self.company.message_post(body="Customer asked for a discount.", message_type="comment",
-                                  subtype_xmlid="mail.mt_comment")
-        self.company.message_post(body="Second message.", message_type="comment",
-                                  subtype_xmlid="mail.mt_note")
+        self.company.message_post(
+            body="Customer asked for a discount.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.company.message_post(
+            body="Second message.", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         _title, without = self.Context._record_text("res.partner", self.company.id)
         self.assertNotIn("discount", without)
         _title, text = self.Context._record_text("res.partner", self.company.id, with_messages=True)

@@ -73,7 +73,17 @@ XSS_CORPUS = [
     "Text\n\n<script>\nalert(1)\n</script>\n",
 ]
 
-FORBIDDEN = ["<script", "onerror", "onload", "onclick", "javascript:", "<img", "<iframe", "<svg", "src="]
+FORBIDDEN = [
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "javascript:",
+    "<img",
+    "<iframe",
+    "<svg",
+    "src=",
+]
 
 
 def tokens(text):
@@ -84,7 +94,7 @@ def tokens(text):
 def apply(blocks, change):
     """What the browser does with an update() result."""
     assert change["from_block"] <= len(blocks)
-    del blocks[change["from_block"]:]
+    del blocks[change["from_block"] :]
     blocks.extend(change["blocks"])
 
 
@@ -137,7 +147,6 @@ def stream(pieces, update_every=1, renderer=None):
 
 
 class TestIncrementalRendering(BaseCase):
-
     def test_chunkings_are_equivalent(self):
         expected = render.render_markdown(DOCUMENT)
         chunkings = {
@@ -145,7 +154,7 @@ class TestIncrementalRendering(BaseCase):
             "tokens": tokens(DOCUMENT),
             "lines": DOCUMENT.splitlines(keepends=True),
             "whole": [DOCUMENT],
-            "sevens": [DOCUMENT[i:i + 7] for i in range(0, len(DOCUMENT), 7)],
+            "sevens": [DOCUMENT[i : i + 7] for i in range(0, len(DOCUMENT), 7)],
         }
         for name, pieces in chunkings.items():
             with self.subTest(chunking=name):
@@ -160,7 +169,7 @@ class TestIncrementalRendering(BaseCase):
         self.assertIn("<code>&lt;tag&gt;</code>", html)
         self.assertIn('<code class="language-python">', html)
         self.assertIn("# a comment that looks like a heading\n\n", html)
-        self.assertIn("return f\"&lt;b&gt;{name}&lt;/b&gt;\"", html)
+        self.assertIn('return f"&lt;b&gt;{name}&lt;/b&gt;"', html)
         self.assertIn("# not a heading\n| not | a table |\n\n- not a list\n</code>", html)
         self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", html)
         self.assertIn('<th align="left">Name</th>', html)
@@ -169,9 +178,12 @@ class TestIncrementalRendering(BaseCase):
         self.assertNotIn("&amp;lt;", html)
         # The loose ordered list stays one list across its blank lines.
         self.assertEqual(html.count("<ol>"), 1)
-        self.assertIn('<a href="https://www.odoo.com" title="Odoo" target="_blank" '
-                      'rel="noopener noreferrer nofollow">link'
-                      '<span class="o_ai_stream_chat_link_host">www.odoo.com</span></a>', html)
+        self.assertIn(
+            '<a href="https://www.odoo.com" title="Odoo" target="_blank" '
+            'rel="noopener noreferrer nofollow">link'
+            '<span class="o_ai_stream_chat_link_host">www.odoo.com</span></a>',
+            html,
+        )
 
     def test_update_protocol(self):
         renderer = render.IncrementalRenderer()
@@ -198,7 +210,9 @@ class TestIncrementalRendering(BaseCase):
                 renderer, _browser = stream(pieces, renderer=CountingRenderer())
                 self.assertLessEqual(renderer.block_renders, renderer.block_count)
                 self.assertLessEqual(renderer.tail_renders, renderer.updates_after_feed)
-                self.assertLessEqual(renderer.renders, renderer.block_count + renderer.updates_after_feed)
+                self.assertLessEqual(
+                    renderer.renders, renderer.block_count + renderer.updates_after_feed
+                )
         # Without update() calls only finished blocks are rendered, each exactly once.
         renderer = render.IncrementalRenderer()
         for piece in tokens(DOCUMENT):
@@ -233,7 +247,6 @@ class TestIncrementalRendering(BaseCase):
 
 
 class TestBlocks(BaseCase):
-
     def test_unclosed_fence_renders_as_code(self):
         renderer = render.IncrementalRenderer()
         renderer.feed("Code:\n\n```python\nx = 1\n\ny = ")
@@ -261,7 +274,9 @@ class TestBlocks(BaseCase):
             render.render_markdown("```python title=x.py\npass\n```"),
             '<pre><code class="language-python">pass\n</code></pre>',
         )
-        html = render.render_markdown("1. Install:\n   ```bash\n   pip install x\n   ```\n2. Run it")
+        html = render.render_markdown(
+            "1. Install:\n   ```bash\n   pip install x\n   ```\n2. Run it"
+        )
         self.assertIn('<pre><code class="language-bash">pip install x\n</code></pre>', html)
         self.assertIn('<ol start="2">', html)
 
@@ -306,8 +321,8 @@ class TestBlocks(BaseCase):
         self.assertEqual(
             html, "<p>Look: &lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;bold&lt;/b&gt;</p>"
         )
-        html = render.render_markdown("<div onclick=\"x()\">\nblock\n</div>")
-        self.assertIn("&lt;div onclick=\"x()\"&gt;", html)
+        html = render.render_markdown('<div onclick="x()">\nblock\n</div>')
+        self.assertIn('&lt;div onclick="x()"&gt;', html)
         self.assertEqual(render.render_markdown(""), "")
 
 
@@ -315,15 +330,21 @@ class TestSanitize(BaseCase):
     def test_the_browser_keeps_the_same_allowlist_as_the_server(self):
         """Two layers, one policy: DOMPurify's config in the web client (markdown_parts.js)
         allows exactly the server's tags, attributes and link schemes."""
-        js = (Path(__file__).resolve().parent.parent / "static/src/markdown_block/markdown_parts.js").read_text()
+        js = (
+            Path(__file__).resolve().parent.parent / "static/src/markdown_block/markdown_parts.js"
+        ).read_text()
 
         def js_list(name):
-            return set(re.findall(r'"([\w-]+)"', re.search(name + r": \[(.*?)\]", js, re.DOTALL).group(1)))
+            return set(
+                re.findall(r'"([\w-]+)"', re.search(name + r": \[(.*?)\]", js, re.DOTALL).group(1))
+            )
 
         self.assertEqual(js_list("ALLOWED_TAGS"), set(render._ALLOWED))
         self.assertEqual(js_list("ALLOWED_ATTR"), set().union(*render._ALLOWED.values()))
         schemes = re.search(r"ALLOWED_URI_REGEXP: /\^\(\?:(.*?)\):/i", js).group(1)
-        self.assertEqual(set(schemes.replace("https?", "http|https").split("|")), render._SAFE_SCHEMES)
+        self.assertEqual(
+            set(schemes.replace("https?", "http|https").split("|")), render._SAFE_SCHEMES
+        )
 
     def test_xss_corpus(self):
         for source in XSS_CORPUS:
@@ -357,18 +378,22 @@ class TestSanitize(BaseCase):
         self.assertEqual(html, "<a>t</a>")
         html = render.sanitize_html('<a href="\nhttps://ok.example">ok</a>')
         self.assertEqual(
-            html, '<a href="https://ok.example" target="_blank" rel="noopener noreferrer nofollow">'
-                  'ok<span class="o_ai_stream_chat_link_host">ok.example</span></a>'
+            html,
+            '<a href="https://ok.example" target="_blank" rel="noopener noreferrer nofollow">'
+            'ok<span class="o_ai_stream_chat_link_host">ok.example</span></a>',
         )
 
     def test_links_show_where_they_lead(self):
         def host_of(markdown):
-            hosts = re.findall(r'<span class="o_ai_stream_chat_link_host">([^<]*)</span>',
-                               render.render_markdown(markdown))
+            hosts = re.findall(
+                r'<span class="o_ai_stream_chat_link_host">([^<]*)</span>',
+                render.render_markdown(markdown),
+            )
             return hosts[0] if hosts else None
 
-        self.assertEqual(host_of("[the docs](https://www.odoo.com/documentation?q=secret)"),
-                         "www.odoo.com")
+        self.assertEqual(
+            host_of("[the docs](https://www.odoo.com/documentation?q=secret)"), "www.odoo.com"
+        )
         self.assertEqual(host_of("[write](mailto:me@x.example?subject=hi)"), "me@x.example")
         # The host is the one browsers open, whatever the text or the user part pretends.
         self.assertEqual(host_of("[bank.com](https://bank.com@evil.example/)"), "evil.example")
@@ -377,17 +402,24 @@ class TestSanitize(BaseCase):
         self.assertEqual(host_of("[x](https://EX%41MPLE.com:8443/a)"), "example.com")
         # Look-alike unicode hosts show in their ASCII (punycode) form.
         self.assertEqual(host_of("[apple.com](https://\u0430pple.com/)"), "xn--pple-43d.com")
-        self.assertEqual(host_of("[b\u00fccher.example](https://b\u00fccher.example/)"),
-                         "xn--bcher-kva.example")
+        self.assertEqual(
+            host_of("[b\u00fccher.example](https://b\u00fccher.example/)"), "xn--bcher-kva.example"
+        )
         # A link whose text already is its host or URL is left as it is.
-        for text in ("<https://example.com/path?q=1>", "[example.com](https://example.com/a)",
-                     "[HTTPS://Example.com/](https://example.com/)", "<me@x.example>"):
+        for text in (
+            "<https://example.com/path?q=1>",
+            "[example.com](https://example.com/a)",
+            "[HTTPS://Example.com/](https://example.com/)",
+            "<me@x.example>",
+        ):
             with self.subTest(text=text):
                 self.assertIsNone(host_of(text))
 
     def test_link_hosts_are_stable(self):
         samples = [
-            render.render_markdown("[a](https://x.example/p) and [b](https://b\u00fccher.example/\u00e9)"),
+            render.render_markdown(
+                "[a](https://x.example/p) and [b](https://b\u00fccher.example/\u00e9)"
+            ),
             '<a href="https://x.example">t<span class="o_ai_stream_chat_link_host">forged.example'
             "</span></a>",
             '<p><span class="o_ai_stream_chat_link_host">not in a link</span></p>',
@@ -399,11 +431,18 @@ class TestSanitize(BaseCase):
                 self.assertLessEqual(once.count("o_ai_stream_chat_link_host"), 2)
                 self.assertNotIn("forged.example", once)
         self.assertEqual(render.sanitize_html(samples[2]), "<p>not in a link</p>")
-        self.assertEqual(render.sanitize_html(samples[1]).count('class="o_ai_stream_chat_link_host"'), 1)
+        self.assertEqual(
+            render.sanitize_html(samples[1]).count('class="o_ai_stream_chat_link_host"'), 1
+        )
 
     def test_refused_links_stay_refused(self):
-        for source in ("[x](javascript:alert(1))", "[x](data:text/html,x)", "[x](JAVASCRIPT:1)",
-                       '<a href="data:text/html,x">x</a>', '<a href="javascript:x">x</a>'):
+        for source in (
+            "[x](javascript:alert(1))",
+            "[x](data:text/html,x)",
+            "[x](JAVASCRIPT:1)",
+            '<a href="data:text/html,x">x</a>',
+            '<a href="javascript:x">x</a>',
+        ):
             with self.subTest(source=source):
                 for html in (render.render_markdown(source), render.sanitize_html(source)):
                     markup = "".join(re.findall(r"<[^>]*>", html))  # raw html may show as text
@@ -418,8 +457,16 @@ class TestSanitize(BaseCase):
         self.assertEqual(html, '<p>a</p><b>f</b><code class="language-py">c</code>')
         self.assertEqual(render.sanitize_html(""), "")
         self.assertEqual(render.sanitize_html(None), "")
-        for garbage in ("<", "\x00\x01", "\ud800", "<!-- only a comment -->", "</p></div>", "<object>",
-                        "<html><head><title>t</title></head></html>", "   \n"):
+        for garbage in (
+            "<",
+            "\x00\x01",
+            "\ud800",
+            "<!-- only a comment -->",
+            "</p></div>",
+            "<object>",
+            "<html><head><title>t</title></head></html>",
+            "   \n",
+        ):
             with self.subTest(garbage=garbage):
                 self.assertIsInstance(render.sanitize_html(garbage), str)
 
@@ -451,6 +498,8 @@ class TestOpenMarksInTail(BaseCase):
         renderer.feed("d** and `co")
         self.assertIn("<code>co</code>", renderer.update()["blocks"][-1])
         renderer.feed("de` done")
-        self.assertEqual(renderer.finish(), "<p>Some <strong>bold</strong> and <code>code</code> done</p>")
+        self.assertEqual(
+            renderer.finish(), "<p>Some <strong>bold</strong> and <code>code</code> done</p>"
+        )
         # A text that really ends unclosed keeps its marks once finished.
         self.assertEqual(render.render_markdown("Some **bol"), "<p>Some **bol</p>")

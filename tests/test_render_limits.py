@@ -3,6 +3,7 @@
 Linearity is checked by ratios, never by absolute timings: rendering 4n characters of a
 pattern must take well under 16 times (quadratic) what n characters take.
 """
+
 import gc
 import time
 
@@ -14,7 +15,7 @@ from .markdown_corpus import indented_list, nested, repeat, wide_table
 
 
 def padded_table(size):
-    columns = int(size ** 0.5)
+    columns = int(size**0.5)
     return "|" + "a|" * columns + "\n|" + "-|" * columns + "\n" + "b\n" * (size // 2)
 
 
@@ -73,13 +74,12 @@ def streamed(text, piece=16):
     """The incremental renderer fed small pieces, update() after each (the worst call pattern)."""
     renderer = render.IncrementalRenderer()
     for index in range(0, len(text), piece):
-        renderer.feed(text[index:index + piece])
+        renderer.feed(text[index : index + piece])
         renderer.update()
     return renderer.finish()
 
 
 class TestLinearTime(BaseCase):
-
     def assert_linear(self, function, size):
         for name, make in ADVERSARIAL.items():
             small, large = make(size), make(4 * size)
@@ -112,7 +112,6 @@ class TestLinearTime(BaseCase):
 
 
 class TestLimits(BaseCase):
-
     def test_list_markers_on_one_line(self):
         text = "- " * 495 + "x"  # 991 characters
         html = render.render_markdown(text)
@@ -121,7 +120,10 @@ class TestLimits(BaseCase):
         self.assertEqual(streamed(text), html)
 
     def test_deep_nesting_keeps_its_text(self):
-        for text in ("> " * 300 + "deep\ntail words", "*a **a " * 150 + "deep" + " a** a*" * 150 + "\ntail words"):
+        for text in (
+            "> " * 300 + "deep\ntail words",
+            "*a **a " * 150 + "deep" + " a** a*" * 150 + "\ntail words",
+        ):
             with self.subTest(text=text[:20]):
                 html = render.render_markdown(text)
                 self.assertIn("deep", html)

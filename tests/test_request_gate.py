@@ -1,4 +1,5 @@
 """The gate of the gevent process: past its slots, requests wait in line, then are refused."""
+
 import threading
 import time
 from unittest import TestCase

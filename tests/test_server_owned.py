@@ -1,5 +1,6 @@
 """Answers belong to the server: they outlive their viewers, stop on request, and any tab can
 follow them from where they are (resume), in this process or from the database."""
+
 import threading
 import time
 from unittest.mock import patch
@@ -22,7 +23,7 @@ def viewer_blocks(events):
         if event == "sync":
             blocks = list(data["blocks"])
         elif event == "render":
-            del blocks[data["from_block"]:]
+            del blocks[data["from_block"] :]
             blocks.extend(data["blocks"])
     return "".join(blocks)
 
@@ -41,8 +42,13 @@ def viewer_text(events, text=""):
 class TestServerOwned(AiStreamChatCase):
     def resume(self, message_id, login="chat_a", **params):
         self.authenticate(login, login)
-        return self.opener.get(self.base_url() + RESUME_URL, params={"message_id": message_id, **params},
-                               stream=True, timeout=20, allow_redirects=False)
+        return self.opener.get(
+            self.base_url() + RESUME_URL,
+            params={"message_id": message_id, **params},
+            stream=True,
+            timeout=20,
+            allow_redirects=False,
+        )
 
     def stop(self, message_id, login="chat_a", csrf=True):
         self.authenticate(login, login)
@@ -97,8 +103,13 @@ class TestServerOwned(AiStreamChatCase):
         self.fake.script(Reply(hang=True))
         events = self.events(self.open_stream(message="Wait"))
         start = next(events)[2]
-        for login, message_id in (("chat_b", start["message_id"]), ("chat_a", start["user_message_id"]),
-                                  ("chat_a", 999999999), ("chat_a", "abc"), ("admin", start["message_id"])):
+        for login, message_id in (
+            ("chat_b", start["message_id"]),
+            ("chat_a", start["user_message_id"]),
+            ("chat_a", 999999999),
+            ("chat_a", "abc"),
+            ("admin", start["message_id"]),
+        ):
             with self.subTest(login=login, message_id=message_id):
                 self.assertEqual(self.stop(message_id, login=login).status_code, 404)
         self.assertEqual(self.stop(start["message_id"], csrf=False).status_code, 400)
@@ -112,7 +123,9 @@ class TestServerOwned(AiStreamChatCase):
         self.read(events, 2)
         began = time.monotonic()
         with self.held_db():
-            self.assertTrue(self.env["ai.chat.message"].browse(start["message_id"])._answer_request_stop())
+            self.assertTrue(
+                self.env["ai.chat.message"].browse(start["message_id"])._answer_request_stop()
+            )
         rest = list(events)
         self.assertLess(time.monotonic() - began, 2.0)
         self.assertEqual(rest[-1][2]["state"], "stopped")
@@ -125,11 +138,19 @@ class TestServerOwned(AiStreamChatCase):
         resumed = list(self.events(self.resume(start["message_id"])))
         sync = resumed[0]
         self.assertEqual(sync[1], "sync")
-        self.assertEqual(set(sync[2]) >= {"message_id", "conversation_id", "state", "content", "reasoning",
-                                           "html"}, True)
-        self.assertEqual((sync[2]["message_id"], sync[2]["conversation_id"]),
-                         (start["message_id"], start["conversation_id"]))
-        self.assertTrue(viewer_text(first) in sync[2]["content"] or sync[2]["content"].startswith(viewer_text(first)))
+        self.assertEqual(
+            set(sync[2])
+            >= {"message_id", "conversation_id", "state", "content", "reasoning", "html"},
+            True,
+        )
+        self.assertEqual(
+            (sync[2]["message_id"], sync[2]["conversation_id"]),
+            (start["message_id"], start["conversation_id"]),
+        )
+        self.assertTrue(
+            viewer_text(first) in sync[2]["content"]
+            or sync[2]["content"].startswith(viewer_text(first))
+        )
         self.assertEqual(resumed[-1][1], "done")
         ids = [event_id for event_id, event, _data in resumed if event != ":"]
         self.assertEqual(ids, sorted(set(ids)), "event ids must increase")
@@ -157,8 +178,12 @@ class TestServerOwned(AiStreamChatCase):
         texts = {}
 
         def follow(index):
-            response = self.opener.get(self.base_url() + RESUME_URL, params={"message_id": start["message_id"]},
-                                       stream=True, timeout=20)
+            response = self.opener.get(
+                self.base_url() + RESUME_URL,
+                params={"message_id": start["message_id"]},
+                stream=True,
+                timeout=20,
+            )
             texts[index] = viewer_text(self.events(response))
 
         self.authenticate("chat_a", "chat_a")
@@ -209,7 +234,12 @@ class TestServerOwned(AiStreamChatCase):
     def test_others_answers_cannot_be_resumed(self):
         events, _response = self.chat("Mine")
         message_id = events[0][2]["message_id"]
-        for login, value in (("chat_b", message_id), ("admin", message_id), ("chat_a", "x"), ("chat_a", -1)):
+        for login, value in (
+            ("chat_b", message_id),
+            ("admin", message_id),
+            ("chat_a", "x"),
+            ("chat_a", -1),
+        ):
             with self.subTest(login=login, value=value):
                 self.assertEqual(self.resume(value, login=login).status_code, 404)
 
@@ -243,26 +273,39 @@ class TestServerOwned(AiStreamChatCase):
             body = relay(conversation, *args)
             if len(calls) == 1:
                 cr = conversation.env.cr
-                cr.precommit.add(lambda: cr.execute(
-                    "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$"))
+                cr.precommit.add(
+                    lambda: cr.execute(
+                        "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$"
+                    )
+                )
             return body
 
-        with patch.object(ai_chat_conversation.AiChatConversation, "_stream_relay", conflict_once), \
-                patch("odoo.service.model.random.uniform", return_value=0):
+        with (
+            patch.object(ai_chat_conversation.AiChatConversation, "_stream_relay", conflict_once),
+            patch("odoo.service.model.random.uniform", return_value=0),
+        ):
             events, response = self.chat("Again")
         self.assertEqual((len(calls), response.status_code), (2, 200))
         self.assertEqual(events[-1][2]["state"], "done")
         self.assertEqual(self.env["ai.chat.message"]._answer_hub().reservations, [])
 
     def test_the_answer_of_a_dead_process_is_interrupted_with_its_saved_text(self):
-        conversation = self.env["ai.chat.conversation"].create({"user_id": self.user_a.id, "name": "c"})
-        answer = self.env["ai.chat.message"].create({
-            "conversation_id": conversation.id, "role": "assistant", "state": "streaming",
-        })
+        conversation = self.env["ai.chat.conversation"].create(
+            {"user_id": self.user_a.id, "name": "c"}
+        )
+        answer = self.env["ai.chat.message"].create(
+            {
+                "conversation_id": conversation.id,
+                "role": "assistant",
+                "state": "streaming",
+            }
+        )
         answer._answer_open("gone-host:1:1")
-        self.env.cr.execute("UPDATE ai_chat_answer_progress SET content = 'Half an ans', "
-                            "lease_until = now() AT TIME ZONE 'UTC' - interval '1 second' WHERE message_id = %s",
-                            (answer.id,))
+        self.env.cr.execute(
+            "UPDATE ai_chat_answer_progress SET content = 'Half an ans', "
+            "lease_until = now() AT TIME ZONE 'UTC' - interval '1 second' WHERE message_id = %s",
+            (answer.id,),
+        )
         self.assertEqual(self.env["ai.chat.message"]._answers_running(self.user_a.id), 0)
         self.env.ref("ai_stream_chat.ai_chat_message_cron_mark_interrupted").method_direct_trigger()
         self.env.invalidate_all()

@@ -14,7 +14,9 @@ class TestSettings(AiStreamChatCase):
         field = Settings._fields["ai_stream_chat_api_key"]
         self.assertEqual(field.groups, "base.group_system")
         with self.assertRaises(AccessError):
-            self.env["ir.config_parameter"].with_user(self.user_a).search([("key", "like", "ai_stream_chat")]).read(["value"])
+            self.env["ir.config_parameter"].with_user(self.user_a).search(
+                [("key", "like", "ai_stream_chat")]
+            ).read(["value"])
         with self.assertRaises(AccessError):
             Settings.with_user(self.user_a).create({}).read(["ai_stream_chat_api_url"])
         admin = self.env.ref("base.user_admin")
@@ -23,40 +25,63 @@ class TestSettings(AiStreamChatCase):
 
     def test_settings_are_saved_as_system_parameters(self):
         admin = self.env.ref("base.user_admin")
-        settings = self.env["res.config.settings"].with_user(admin).create({
-            "ai_stream_chat_model": " deepseek-chat ",
-            "ai_stream_chat_models": "deepseek-reasoner, gpt-4o",
-            "ai_stream_chat_temperature": "0",
-            "ai_stream_chat_max_streams": 5,
-        })
+        settings = (
+            self.env["res.config.settings"]
+            .with_user(admin)
+            .create(
+                {
+                    "ai_stream_chat_model": " deepseek-chat ",
+                    "ai_stream_chat_models": "deepseek-reasoner, gpt-4o",
+                    "ai_stream_chat_temperature": "0",
+                    "ai_stream_chat_max_streams": 5,
+                }
+            )
+        )
         settings.execute()
         chat = self.env["ai.chat.conversation"]._get_chat_settings()
         self.assertEqual(chat.model, "deepseek-chat")
         self.assertEqual(chat.allowed_models, ["deepseek-chat", "deepseek-reasoner", "gpt-4o"])
         self.assertEqual(chat.temperature, 0.0)
         self.assertEqual(chat.max_streams, 5)
-        bad = self.env["res.config.settings"].with_user(admin).create({"ai_stream_chat_temperature": "hot"})
+        bad = (
+            self.env["res.config.settings"]
+            .with_user(admin)
+            .create({"ai_stream_chat_temperature": "hot"})
+        )
         with self.assertRaises(UserError):
             bad.execute()
 
     def test_extra_request_parameters_reach_the_ai_service(self):
         admin = self.env.ref("base.user_admin")
-        self.env["res.config.settings"].with_user(admin).create({
-            "ai_stream_chat_extra_params": '{"top_p": 0.5, "provider": {"order": ["A", "B"]}}',
-        }).execute()
+        self.env["res.config.settings"].with_user(admin).create(
+            {
+                "ai_stream_chat_extra_params": '{"top_p": 0.5, "provider": {"order": ["A", "B"]}}',
+            }
+        ).execute()
         self.chat("Hi")
         body = self.fake.requests[-1]["json"]
         self.assertEqual((body["top_p"], body["provider"]), (0.5, {"order": ["A", "B"]}))
         self.assertEqual(body["model"], "fake-model")
-        for text, problem in (("[1, 2]", "not a JSON object"), ('{"top_p": ', "not JSON"),
-                              ('{"model": "other"}', "set by the chat itself: model")):
+        for text, problem in (
+            ("[1, 2]", "not a JSON object"),
+            ('{"top_p": ', "not JSON"),
+            ('{"model": "other"}', "set by the chat itself: model"),
+        ):
             with self.subTest(text=text):
-                settings = self.env["res.config.settings"].with_user(admin).create({
-                    "ai_stream_chat_extra_params": text,
-                })
+                settings = (
+                    self.env["res.config.settings"]
+                    .with_user(admin)
+                    .create(
+                        {
+                            "ai_stream_chat_extra_params": text,
+                        }
+                    )
+                )
                 with self.assertRaisesRegex(UserError, problem):
                     settings.execute()
-        self.assertEqual(self.env["ai.chat.conversation"]._get_chat_settings().extra_params["top_p"], 0.5)
+        self.assertEqual(
+            self.env["ai.chat.conversation"]._get_chat_settings().extra_params["top_p"], 0.5
+        )
 
     def test_another_addon_adds_provider_options_by_overriding_one_method(self):
         options = AiChatConversation._stream_request_options
@@ -77,7 +102,9 @@ class TestSettings(AiStreamChatCase):
         action = settings.action_ai_stream_chat_test_connection()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("fake-model, other-model", action["params"]["message"])
-        self.assertEqual(self.fake.requests[-1]["headers"]["authorization"], "Bearer sk-test-secret-key")
+        self.assertEqual(
+            self.fake.requests[-1]["headers"]["authorization"], "Bearer sk-test-secret-key"
+        )
 
         self.fake.models_status = 401
         with self.assertRaisesRegex(UserError, "rejected the API key"):

@@ -36,9 +36,14 @@ class TestStream(AiStreamChatCase):
         self.assertEqual(answer.state, "done")
         self.assertEqual(answer.finish_reason, "stop")
         self.assertEqual((answer.prompt_tokens, answer.completion_tokens), (11, 7))
-        self.assertEqual(self.of(events, "usage"), [{"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}])
+        self.assertEqual(
+            self.of(events, "usage"),
+            [{"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}],
+        )
         done = events[-1][2]
-        self.assertEqual(done, {"message_id": answer.id, "state": "done", "html": answer.content_html})
+        self.assertEqual(
+            done, {"message_id": answer.id, "state": "done", "html": answer.content_html}
+        )
         self.assertIn("<h1>Title</h1>", answer.content_html)
         self.assertIn("<strong>bold</strong>", answer.content_html)
         self.assertIn("<table>", answer.content_html)
@@ -46,7 +51,7 @@ class TestStream(AiStreamChatCase):
         # The browser's block array, rebuilt from the render events, matches the stored html.
         blocks = []
         for update in self.of(events, "render"):
-            del blocks[update["from_block"]:]
+            del blocks[update["from_block"] :]
             blocks.extend(update["blocks"])
         self.assertEqual("".join(blocks), answer.content_html)
 
@@ -56,10 +61,13 @@ class TestStream(AiStreamChatCase):
         self.assertEqual(body["model"], "fake-model")
         self.assertTrue(body["stream"])
         self.assertEqual(body["stream_options"], {"include_usage": True})
-        self.assertEqual(body["messages"], [
-            {"role": "system", "content": "You are a test."},
-            {"role": "user", "content": "Hello there\nsecond line"},
-        ])
+        self.assertEqual(
+            body["messages"],
+            [
+                {"role": "system", "content": "You are a test."},
+                {"role": "user", "content": "Hello there\nsecond line"},
+            ],
+        )
 
     def test_first_delta_arrives_before_the_upstream_finishes(self):
         self.fake.script(Reply(chunks=[f"w{i} " for i in range(20)], delay=0.1))
@@ -67,7 +75,9 @@ class TestStream(AiStreamChatCase):
         for _id, event, data in self.events(response):
             if event == "delta":
                 break
-        self.assertFalse(self.fake.completed.is_set(), "the first delta waited for the whole answer")
+        self.assertFalse(
+            self.fake.completed.is_set(), "the first delta waited for the whole answer"
+        )
         self.assertLess(self.fake.chunks_sent, 20)
         response.close()
 
@@ -88,7 +98,9 @@ class TestStream(AiStreamChatCase):
     def test_reasoning_is_relayed_apart(self):
         self.fake.script(Reply(reasoning=["Let me ", "think."], chunks=["42"]))
         events, _response = self.chat("Meaning of life?")
-        self.assertEqual("".join(d["content"] for d in self.of(events, "reasoning")), "Let me think.")
+        self.assertEqual(
+            "".join(d["content"] for d in self.of(events, "reasoning")), "Let me think."
+        )
         self.assertEqual("".join(d["content"] for d in self.of(events, "delta")), "42")
         answer = self.env["ai.chat.message"].browse(events[0][2]["message_id"])
         self.assertEqual(answer.reasoning, "Let me think.")
@@ -103,23 +115,31 @@ class TestStream(AiStreamChatCase):
         self.assertNotIn("stream_options", self.fake.requests[1]["json"])
 
     def test_history_is_sent_and_trimmed_oldest_first(self):
-        self.fake.script(Reply(chunks=["First answer"]), Reply(chunks=["Second answer"]), Reply(chunks=["Third"]))
+        self.fake.script(
+            Reply(chunks=["First answer"]), Reply(chunks=["Second answer"]), Reply(chunks=["Third"])
+        )
         events, _response = self.chat("First question")
         conversation_id = events[0][2]["conversation_id"]
         self.chat("Second question", conversation_id=conversation_id)
-        self.assertEqual(self.fake.requests[-1]["json"]["messages"], [
-            {"role": "system", "content": "You are a test."},
-            {"role": "user", "content": "First question"},
-            {"role": "assistant", "content": "First answer"},
-            {"role": "user", "content": "Second question"},
-        ])
+        self.assertEqual(
+            self.fake.requests[-1]["json"]["messages"],
+            [
+                {"role": "system", "content": "You are a test."},
+                {"role": "user", "content": "First question"},
+                {"role": "assistant", "content": "First answer"},
+                {"role": "user", "content": "Second question"},
+            ],
+        )
         # Room for the newest turns only: the oldest go first, and a user turn leads.
         self.set_param("history_chars", len("Second answer" + "Third question") + 5)
         self.chat("Third question", conversation_id=conversation_id)
-        self.assertEqual(self.fake.requests[-1]["json"]["messages"], [
-            {"role": "system", "content": "You are a test."},
-            {"role": "user", "content": "Third question"},
-        ])
+        self.assertEqual(
+            self.fake.requests[-1]["json"]["messages"],
+            [
+                {"role": "system", "content": "You are a test."},
+                {"role": "user", "content": "Third question"},
+            ],
+        )
         conversation = self.env["ai.chat.conversation"].browse(conversation_id)
         self.assertEqual(len(conversation.message_ids), 6)
 

@@ -9,8 +9,10 @@ from .fake_llm import Reply
 class TestStreamAccess(AiStreamChatCase):
     def counts(self):
         self.env.invalidate_all()
-        return (self.env["ai.chat.conversation"].sudo().search_count([]),
-                self.env["ai.chat.message"].sudo().search_count([]))
+        return (
+            self.env["ai.chat.conversation"].sudo().search_count([]),
+            self.env["ai.chat.message"].sudo().search_count([]),
+        )
 
     def assert_refused(self, status, text, **fields):
         before = self.counts()
@@ -25,7 +27,9 @@ class TestStreamAccess(AiStreamChatCase):
         self.assert_refused(400, "empty")
         self.assert_refused(400, "Unknown model", message="Hi", model="gpt-9")
         self.assert_refused(400, "numbers", message="Hi", attachment_ids="1,x")
-        self.assert_refused(404, "Attachment not found", message="Hi", attachment_ids="999998,999999")
+        self.assert_refused(
+            404, "Attachment not found", message="Hi", attachment_ids="999998,999999"
+        )
         self.set_param("max_message_chars", "10")
         self.assert_refused(400, "longer than 10", message="x" * 11)
         events, _response = self.chat("x" * 10)  # read to the end: no request left behind
@@ -34,11 +38,17 @@ class TestStreamAccess(AiStreamChatCase):
     def test_conversation_of_another_user_is_not_found(self):
         events, _response = self.chat("Mine", login="chat_a")
         conversation_id = events[0][2]["conversation_id"]
-        self.assert_refused(404, "not found", login="chat_b", message="Hi", conversation_id=conversation_id)
-        self.assert_refused(404, "not found", login="chat_a", message="Hi", conversation_id="999999999")
+        self.assert_refused(
+            404, "not found", login="chat_b", message="Hi", conversation_id=conversation_id
+        )
+        self.assert_refused(
+            404, "not found", login="chat_a", message="Hi", conversation_id="999999999"
+        )
         self.assert_refused(404, "not found", login="chat_a", message="Hi", conversation_id="abc")
         # Even an administrator cannot post into someone else's chat.
-        self.assert_refused(404, "not found", login="admin", message="Hi", conversation_id=conversation_id)
+        self.assert_refused(
+            404, "not found", login="admin", message="Hi", conversation_id=conversation_id
+        )
 
     def test_rows_are_private(self):
         events, _response = self.chat("Secret plans", login="chat_a")

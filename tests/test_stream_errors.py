@@ -13,9 +13,13 @@ class TestStreamErrors(AiStreamChatCase):
     def test_every_error_code_has_words_and_is_in_the_wire_contract(self):
         messages = self.env["ai.chat.conversation"]._stream_error_messages()
         self.assertEqual(set(messages), set(error_codes.ALL))
-        contract = (Path(__file__).resolve().parent.parent / "docs" / "wire-contract.md").read_text()
-        listed = contract[contract.index("- `error.code`"):].split("\n- ")[0]
-        self.assertEqual({code for code in error_codes.ALL if f"`{code}`" in listed}, set(error_codes.ALL))
+        contract = (
+            Path(__file__).resolve().parent.parent / "docs" / "wire-contract.md"
+        ).read_text()
+        listed = contract[contract.index("- `error.code`") :].split("\n- ")[0]
+        self.assertEqual(
+            {code for code in error_codes.ALL if f"`{code}`" in listed}, set(error_codes.ALL)
+        )
 
     def assert_error(self, events, code):
         errors = self.of(events, "error")
@@ -33,12 +37,20 @@ class TestStreamErrors(AiStreamChatCase):
         return answer
 
     def test_http_errors_become_error_events(self):
-        for status, code in ((401, "auth"), (403, "forbidden"), (404, "not_found"),
-                             (429, "rate_limit"), (500, "server"), (503, "server")):
+        for status, code in (
+            (401, "auth"),
+            (403, "forbidden"),
+            (404, "not_found"),
+            (429, "rate_limit"),
+            (500, "server"),
+            (503, "server"),
+        ):
             with self.subTest(status=status):
                 body = {"error": {"message": "Incorrect API key provided: sk-test-secret-key"}}
                 self.fake.script(Reply(status=status, error_body=body))
-                with self.assertLogs("odoo.addons.ai_stream_chat.lib.generation", "WARNING") as logs:
+                with self.assertLogs(
+                    "odoo.addons.ai_stream_chat.lib.generation", "WARNING"
+                ) as logs:
                     events, _response = self.chat("Hi")
                 answer = self.assert_error(events, code)
                 self.assertFalse(answer.content)
@@ -52,10 +64,14 @@ class TestStreamErrors(AiStreamChatCase):
 
     def test_error_details_are_scrubbed_and_cut_in_the_log(self):
         echo = "the prompt echoed back " * 500
-        for reply in (Reply(status=400, error_body={"error": {"message": "sk-test-secret-key " + echo}}),
-                      Reply(chunks=["Hal"], error_chunk={"message": "sk-test-secret-key " + echo})):
-            with self.subTest(reply=reply.status), \
-                    self.assertLogs("odoo.addons.ai_stream_chat.lib.generation", "WARNING") as logs:
+        for reply in (
+            Reply(status=400, error_body={"error": {"message": "sk-test-secret-key " + echo}}),
+            Reply(chunks=["Hal"], error_chunk={"message": "sk-test-secret-key " + echo}),
+        ):
+            with (
+                self.subTest(reply=reply.status),
+                self.assertLogs("odoo.addons.ai_stream_chat.lib.generation", "WARNING") as logs,
+            ):
                 self.fake.script(reply)
                 self.chat("Hi")
             output = "\n".join(logs.output)
@@ -68,7 +84,9 @@ class TestStreamErrors(AiStreamChatCase):
         events, _response = self.chat("Hi")
         answer = self.assert_error(events, "too_long")
         self.assertEqual(len(answer.reasoning), 120)
-        self.assertEqual("".join(d["content"] for d in self.of(events, "reasoning")), answer.reasoning)
+        self.assertEqual(
+            "".join(d["content"] for d in self.of(events, "reasoning")), answer.reasoning
+        )
 
     def test_dropped_connection_keeps_partial_answer(self):
         self.fake.script(Reply(chunks=["one ", "two ", "three"], drop_after=2))
@@ -101,5 +119,7 @@ class TestStreamErrors(AiStreamChatCase):
             response = self.open_stream(message="Hi")
             events = list(self.events(response))
         self.env.invalidate_all()
-        self.assertGreaterEqual(len([e for e in events if e[1] == ":"]), 3, "no heartbeat while silent")
+        self.assertGreaterEqual(
+            len([e for e in events if e[1] == ":"]), 3, "no heartbeat while silent"
+        )
         self.assert_error([e for e in events if e[1] != ":"], "deadline")

@@ -4,9 +4,16 @@ from .common import AiStreamChatCase
 from .fake_llm import Reply
 
 TABLE_AND_CODE = [
-    "Overdue ", "invoices:\n\n", "| Customer | Amount |\n", "|---|---:|\n",
-    "| Deco Addict | 4,150.00 |\n", "| Azure Interior | 870.00 |\n\n",
-    "```python\n", "print(", "'remind')\n", "```\n",
+    "Overdue ",
+    "invoices:\n\n",
+    "| Customer | Amount |\n",
+    "|---|---:|\n",
+    "| Deco Addict | 4,150.00 |\n",
+    "| Azure Interior | 870.00 |\n\n",
+    "```python\n",
+    "print(",
+    "'remind')\n",
+    "```\n",
 ]
 
 
@@ -27,7 +34,9 @@ class TestTour(AiStreamChatCase):
         self.assertEqual(answers.mapped("state"), ["done", "stopped", "done"])
         self.assertIn("<table>", answers[0].content_html)
         self.assertTrue(answers[1].content.startswith("Once upon a time 0."))
-        self.assertLess(len(answers[1].content), len("".join(f"Once upon a time {i}. " for i in range(400))))
+        self.assertLess(
+            len(answers[1].content), len("".join(f"Once upon a time {i}. " for i in range(400)))
+        )
         question = conversation.message_ids.filtered(lambda m: m.role == "user")[2]
         self.assertEqual(question.attachment_ids.mapped("name"), ["terms.txt"])
         self.assertIn("code word HERON", self.fake.requests[-1]["json"]["messages"][-1]["content"])
@@ -37,7 +46,9 @@ class TestTour(AiStreamChatCase):
         self.fake.script(Reply(chunks=words, delay=0.15))
         self.start_tour("/odoo/ai-chat", "ai_stream_chat_reload_tour", login="admin", timeout=120)
         self.env.invalidate_all()
-        answer = self.env["ai.chat.message"].search([("role", "=", "assistant")], order="id desc", limit=1)
+        answer = self.env["ai.chat.message"].search(
+            [("role", "=", "assistant")], order="id desc", limit=1
+        )
         self.assertEqual((answer.state, answer.content), ("done", "".join(words)))
 
     def test_ask_ai_on_a_record(self):

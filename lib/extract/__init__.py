@@ -17,6 +17,7 @@ ExtractionError, whose `code` says why (base.REASONS). Memory and CPU are bounde
 only in a child process: the server calls extract_sandbox.extract_text, which runs this one
 there.
 """
+
 import logging
 from dataclasses import dataclass
 
@@ -24,8 +25,17 @@ from .base import REASONS, ExtractionError, over_limit
 from .detect import detect_format
 from .registry import KINDS
 
-__all__ = ["DEFAULT_MAX_CHARS", "KINDS", "REASONS", "Extraction", "ExtractionError",
-           "cut_at_line", "detect_format", "extract_text", "over_limit"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "KINDS",
+    "REASONS",
+    "Extraction",
+    "ExtractionError",
+    "cut_at_line",
+    "detect_format",
+    "extract_text",
+    "over_limit",
+]
 
 DEFAULT_MAX_CHARS = 100_000
 TRUNCATE_LOOKBACK = 0.8  # cut at a line break if one is in the last 20 %
@@ -35,10 +45,10 @@ _logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Extraction:
-    text: str            # the extracted text, already cut to max_chars
-    total_chars: int     # length before cutting (an estimate when a PDF was not read to the end)
-    truncated: bool      # text is shorter than what the file holds
-    kind: str            # one of KINDS
+    text: str  # the extracted text, already cut to max_chars
+    total_chars: int  # length before cutting (an estimate when a PDF was not read to the end)
+    truncated: bool  # text is shorter than what the file holds
+    kind: str  # one of KINDS
     pages: int | None = None  # pages, sheets or slides when the format has them
 
 
@@ -57,8 +67,9 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
         raise over_limit("memory") from None
     except Exception as exc:  # libraries fail on hostile input with any exception type
         _logger.debug("Cannot extract text from %r (%s): %s", filename, found.kind, exc)
-        raise ExtractionError("corrupt", f"This {found.label} is damaged and cannot be "
-                                         "read.") from exc
+        raise ExtractionError(
+            "corrupt", f"This {found.label} is damaged and cannot be " "read."
+        ) from exc
     text = read.text.strip()
     if not text:
         raise ExtractionError("empty")

@@ -1,5 +1,6 @@
 """What every format module shares: the error a refused file raises, the reasons it can give,
 what a reader returns, and the registry row that describes a format."""
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -47,6 +48,7 @@ def over_limit(code):
 @dataclass(frozen=True)
 class Read:
     """What one format reader returns; estimated_chars is set when it stopped early."""
+
     text: str
     pages: int | None = None
     estimated_chars: int | None = None
@@ -59,15 +61,16 @@ class Format:
     Detection tries magic bytes first (PDF, zip packages told apart by `zip_part` or `zip_type`,
     the old OLE container), then the file's extension, its name, and last the declared mimetype.
     """
-    kind: str                        # stored with the text: "pdf", "docx", ...
-    label: str                       # in logs: "This {label} is damaged"
+
+    kind: str  # stored with the text: "pdf", "docx", ...
+    label: str  # in logs: "This {label} is damaged"
     read: Callable[[bytes, int], Read]  # (data, max_chars); stops keeping text past max_chars
     extensions: tuple[str, ...] = ()
     mimetypes: tuple[str, ...] = ()
     filenames: tuple[str, ...] = ()  # whole lower-case names without extension: "makefile"
-    zip_part: str | None = None      # an OOXML package holding this part is of this format
-    zip_type: bytes | None = None    # an ODF package whose `mimetype` entry says this
-    ole: bool = False                # read from the old binary Office container (xls)
+    zip_part: str | None = None  # an OOXML package holding this part is of this format
+    zip_type: bytes | None = None  # an ODF package whose `mimetype` entry says this
+    ole: bool = False  # read from the old binary Office container (xls)
 
     @property
     def zipped(self):

@@ -1,6 +1,7 @@
 """Which format a file is: magic bytes first, then its extension, its name, its declared
 mimetype, and last a look at its first bytes. What is not text (images, archives, programs,
 media) is refused here with its own reason."""
+
 import io
 import posixpath
 import zipfile
@@ -14,16 +15,55 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 # Checked only on data that looks binary, so a text file starting with "MZ" stays a text file.
 _BINARY_SIGNATURES = (
-    ((b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
-      b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"\x00asm"), "executable"),
-    ((b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*",
-      b"\x00\x00\x01\x00", b"8BPS"), "image"),
-    ((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07",
-      b"\x28\xb5\x2f\xfd"), "archive"),
+    (
+        (
+            b"MZ",
+            b"\x7fELF",
+            b"\xfe\xed\xfa\xce",
+            b"\xfe\xed\xfa\xcf",
+            b"\xce\xfa\xed\xfe",
+            b"\xcf\xfa\xed\xfe",
+            b"\xca\xfe\xba\xbe",
+            b"\x00asm",
+        ),
+        "executable",
+    ),
+    (
+        (
+            b"\x89PNG",
+            b"\xff\xd8\xff",
+            b"GIF87a",
+            b"GIF89a",
+            b"BM",
+            b"II*\x00",
+            b"MM\x00*",
+            b"\x00\x00\x01\x00",
+            b"8BPS",
+        ),
+        "image",
+    ),
+    (
+        (
+            b"\x1f\x8b",
+            b"BZh",
+            b"\xfd7zXZ\x00",
+            b"7z\xbc\xaf\x27\x1c",
+            b"Rar!\x1a\x07",
+            b"\x28\xb5\x2f\xfd",
+        ),
+        "archive",
+    ),
     ((b"ID3", b"OggS", b"fLaC", b"RIFF", b"\x1a\x45\xdf\xa3"), "media"),
 )
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-               RuntimeError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def detect_format(data, filename, mimetype):

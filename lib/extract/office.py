@@ -1,6 +1,7 @@
 """Word-processing and presentation files: Word (docx), PowerPoint (pptx), OpenDocument text
 (odt). Paragraphs one a line, headings and list items marked as in markdown, tables as markdown
 tables, slides under `## Slide N` headings."""
+
 import posixpath
 import re
 
@@ -24,8 +25,10 @@ def _docx_blocks(container):
         if child.tag == _W + "p":
             yield _docx_paragraph(child)
         elif child.tag == _W + "tbl":
-            rows = [[_docx_cell(cell) for cell in row.findall(_W + "tc")]
-                    for row in child.findall(_W + "tr")]
+            rows = [
+                [_docx_cell(cell) for cell in row.findall(_W + "tc")]
+                for row in child.findall(_W + "tr")
+            ]
             if any(rows):
                 yield "\n" + package.table([row for row in rows if row]) + "\n"
         elif child.tag == _W + "sdt":  # content controls wrap ordinary paragraphs and tables
@@ -42,8 +45,9 @@ def _docx_paragraph(paragraph):
         for node in paragraph.iter(_W + "t", _W + "tab", _W + "br", _W + "cr")
     )
     style = paragraph.find(f"{_W}pPr/{_W}pStyle")
-    heading = re.fullmatch(r"(?i)heading\s*([1-6])|title",
-                           style.get(_W + "val", "") if style is not None else "")
+    heading = re.fullmatch(
+        r"(?i)heading\s*([1-6])|title", style.get(_W + "val", "") if style is not None else ""
+    )
     if heading and text.strip():
         return "#" * int(heading.group(1) or 1) + " " + text
     if paragraph.find(f"{_W}pPr/{_W}numPr") is not None and text.strip():
@@ -71,16 +75,22 @@ def _read_pptx(data, max_chars):
         for number, name in enumerate(slides, 1):
             if length > max_chars:
                 break
-            sections.append(f"## Slide {number}\n" + _pptx_slide_text(package.read_member(zf, name)))
+            sections.append(
+                f"## Slide {number}\n" + _pptx_slide_text(package.read_member(zf, name))
+            )
             length += len(sections[-1]) + 2
     estimate = length * len(slides) // len(sections) if len(sections) < len(slides) else None
     return Read(tidy("\n\n".join(sections)), len(slides), estimate)
 
 
 def _pptx_slide_text(content):
-    lines = ("".join(node.text or "" if node.tag == _A + "t" else "\n"
-                     for node in paragraph.iter(_A + "t", _A + "br"))
-             for paragraph in package.parse_xml(content).iter(_A + "p"))
+    lines = (
+        "".join(
+            node.text or "" if node.tag == _A + "t" else "\n"
+            for node in paragraph.iter(_A + "t", _A + "br")
+        )
+        for paragraph in package.parse_xml(content).iter(_A + "p")
+    )
     return "\n".join(line for line in lines if line)
 
 
@@ -92,14 +102,20 @@ def _pptx_slide_names(zf):
         # Two small parts, capped at 1 MB each rather than counted with the slides.
         rels = package.parse_xml(package.read_member(zf, _PPTX_RELS, package.ZIP_RATIO_MIN_SIZE))
         targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-        presentation = package.parse_xml(package.read_member(zf, PPTX_MAIN, package.ZIP_RATIO_MIN_SIZE))
-        ordered = [_resolve_target("ppt", targets.get(slide.get(_R_ID), ""))
-                   for slide in presentation.iter(_P + "sldId")]
+        presentation = package.parse_xml(
+            package.read_member(zf, PPTX_MAIN, package.ZIP_RATIO_MIN_SIZE)
+        )
+        ordered = [
+            _resolve_target("ppt", targets.get(slide.get(_R_ID), ""))
+            for slide in presentation.iter(_P + "sldId")
+        ]
         if ordered and all(name in names for name in ordered):
             return ordered
     numbered = (re.fullmatch(r"ppt/slides/slide(\d+)\.xml", name) for name in names)
-    return [match.group(0) for match in sorted(filter(None, numbered),
-                                                key=lambda match: int(match.group(1)))]
+    return [
+        match.group(0)
+        for match in sorted(filter(None, numbered), key=lambda match: int(match.group(1)))
+    ]
 
 
 def _resolve_target(folder, target):
@@ -112,8 +128,9 @@ ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODF_MAIN = "content.xml"
-_ODF_SKIPPED = frozenset((_TEXT + "note", ODF_OFFICE + "annotation", _TEXT + "tracked-changes",
-                          _TEXT + "sequence-decls"))
+_ODF_SKIPPED = frozenset(
+    (_TEXT + "note", ODF_OFFICE + "annotation", _TEXT + "tracked-changes", _TEXT + "sequence-decls")
+)
 ODF_TABLE_CELLS = (ODF_TABLE + "table-cell", ODF_TABLE + "covered-table-cell")
 
 
@@ -143,8 +160,10 @@ def _odt_blocks(container, depth=0):
             for item in child:
                 yield from _odt_blocks(item, depth + 1)
         elif child.tag == ODF_TABLE + "table":
-            rows = [[odf_cell_text(cell) for cell in row if cell.tag in ODF_TABLE_CELLS]
-                    for row in child.iter(ODF_TABLE + "table-row")]
+            rows = [
+                [odf_cell_text(cell) for cell in row if cell.tag in ODF_TABLE_CELLS]
+                for row in child.iter(ODF_TABLE + "table-row")
+            ]
             if any(rows):
                 yield "\n" + package.table([row for row in rows if row]) + "\n"
         else:
@@ -173,13 +192,28 @@ def odf_cell_text(cell):
 
 
 FORMATS = (
-    Format("docx", "Word document", _read_docx, ("docx", "docm"),
-           ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
-           zip_part=DOCX_MAIN),
-    Format("pptx", "PowerPoint file", _read_pptx, ("pptx", "pptm"),
-           ("application/vnd.openxmlformats-officedocument.presentationml.presentation",),
-           zip_part=PPTX_MAIN),
-    Format("odt", "OpenDocument text", _read_odt, ("odt",),
-           ("application/vnd.oasis.opendocument.text",),
-           zip_type=b"application/vnd.oasis.opendocument.text"),
+    Format(
+        "docx",
+        "Word document",
+        _read_docx,
+        ("docx", "docm"),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
+        zip_part=DOCX_MAIN,
+    ),
+    Format(
+        "pptx",
+        "PowerPoint file",
+        _read_pptx,
+        ("pptx", "pptm"),
+        ("application/vnd.openxmlformats-officedocument.presentationml.presentation",),
+        zip_part=PPTX_MAIN,
+    ),
+    Format(
+        "odt",
+        "OpenDocument text",
+        _read_odt,
+        ("odt",),
+        ("application/vnd.oasis.opendocument.text",),
+        zip_type=b"application/vnd.oasis.opendocument.text",
+    ),
 )

@@ -1,6 +1,7 @@
 """Zip packages (docx, pptx, odt, ods, xlsx), opened with their sizes checked before anything is
 inflated, and what the office and sheet readers share: safe XML parsing, joining blocks within
 the budget, markdown tables."""
+
 import io
 import zipfile
 
@@ -11,8 +12,8 @@ from .base import ExtractionError, Read
 from .text import tidy
 
 ZIP_MAX_UNCOMPRESSED = 50 * 1024 * 1024  # sum of the entries read from one office package
-ZIP_MAX_RATIO = 100                       # an entry inflating more than this ...
-ZIP_RATIO_MIN_SIZE = 1024 * 1024          # ... and to more than this is a bomb
+ZIP_MAX_RATIO = 100  # an entry inflating more than this ...
+ZIP_RATIO_MIN_SIZE = 1024 * 1024  # ... and to more than this is a bomb
 
 
 def open_zip(data):
@@ -20,8 +21,9 @@ def open_zip(data):
     inflated: the central directory gives each entry's sizes."""
     zf = zipfile.ZipFile(io.BytesIO(data))
     for info in zf.infolist():
-        if info.file_size > ZIP_RATIO_MIN_SIZE \
-                and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
+        if info.file_size > ZIP_RATIO_MIN_SIZE and info.file_size > ZIP_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
             zf.close()
             raise ExtractionError("bomb")
     return zf
@@ -52,8 +54,13 @@ def read_member(zf, name, limit=None):
 
 
 def parse_xml(content):
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     return etree.fromstring(content, parser=parser)
 
 
@@ -71,8 +78,9 @@ def joined(blocks, max_chars):
 
 def table(rows):
     """rows of str; the first is the header. Line breaks folded, cells escaped."""
-    return markdown_table.layout([[markdown_table.escape_cell(_fold_lines(cell)) for cell in row]
-                                  for row in rows])
+    return markdown_table.layout(
+        [[markdown_table.escape_cell(_fold_lines(cell)) for cell in row] for row in rows]
+    )
 
 
 def _fold_lines(cell):

@@ -1,6 +1,7 @@
 """PDF: the text layer page by page under `## Page N` headings, read with PyPDF2 (which Odoo ships)
 within bounds it does not have itself: content streams are measured with a bounded inflate
 before PyPDF2 decodes them, and the work inside a page is bounded in time and text."""
+
 import io
 import time
 import zlib
@@ -12,15 +13,19 @@ from PyPDF2.generic import DictionaryObject, IndirectObject
 
 from .base import ExtractionError, Format, Read, over_limit
 
-PDF_MAX_DECODED = 16 * 1024 * 1024        # decoded content streams read from one PDF
-PDF_MAX_SECONDS = 15                      # reading stops then, inside a page too
-PDF_MAX_PAGE_TEXT = 256 * 1024            # bytes of text one page may show, its forms included
-PDF_MAX_FORM_DEPTH = 12                   # forms drawn inside forms; deeper ones are skipped
-PDF_MAX_PARENTS = 32                      # page tree levels looked up for inherited resources
+PDF_MAX_DECODED = 16 * 1024 * 1024  # decoded content streams read from one PDF
+PDF_MAX_SECONDS = 15  # reading stops then, inside a page too
+PDF_MAX_PAGE_TEXT = 256 * 1024  # bytes of text one page may show, its forms included
+PDF_MAX_FORM_DEPTH = 12  # forms drawn inside forms; deeper ones are skipped
+PDF_MAX_PARENTS = 32  # page tree levels looked up for inherited resources
 
 _FLATE = ("/FlateDecode", "/Fl")
-_ASCII_DECODERS = {"/ASCII85Decode": ASCII85Decode, "/A85": ASCII85Decode,
-                   "/ASCIIHexDecode": ASCIIHexDecode, "/AHx": ASCIIHexDecode}
+_ASCII_DECODERS = {
+    "/ASCII85Decode": ASCII85Decode,
+    "/A85": ASCII85Decode,
+    "/ASCIIHexDecode": ASCIIHexDecode,
+    "/AHx": ASCIIHexDecode,
+}
 
 
 def _read_pdf(data, max_chars):
@@ -86,8 +91,7 @@ def _page_text(page, deadline):
     if _pdf_resources(page) is None:
         return ""  # no font, no text (and PyPDF2 would loop on a /Parent cycle)
     work = _PageWork(deadline)
-    text = page.extract_text(visitor_operand_before=work.before,
-                             visitor_operand_after=work.after)
+    text = page.extract_text(visitor_operand_before=work.before, visitor_operand_after=work.after)
     if work.cut:
         raise _PageCut(work.cut)
     return text.replace("\x00", "").strip()
@@ -107,9 +111,12 @@ class _PageWork:
         if not self.cut and time.monotonic() > self.deadline:
             self.cut = "timeout"
         if not self.cut and operator in _SHOW_TEXT:
-            self.shown += sum(len(item) for operand in operands for item in
-                              (operand if isinstance(operand, list) else [operand])
-                              if isinstance(item, (str, bytes)))
+            self.shown += sum(
+                len(item)
+                for operand in operands
+                for item in (operand if isinstance(operand, list) else [operand])
+                if isinstance(item, (str, bytes))
+            )
             # PyPDF2's time grows with the square of a string's length, its memory with the text.
             if self.shown > PDF_MAX_PAGE_TEXT:
                 self.cut = "memory"

@@ -1,5 +1,6 @@
 """Every format read, one row each (see base.Format); a new format is a row in its family's
 module, or a new module added here."""
+
 from . import office, pdf, sheets, text
 
 FORMATS = pdf.FORMATS + office.FORMATS + sheets.FORMATS + text.FORMATS
@@ -14,8 +15,9 @@ def _index(attribute):
             if value is None:
                 continue
             if value in index:
-                raise ValueError(f"{attribute} {value!r} claimed by {index[value].kind} and "
-                                 f"{row.kind}")
+                raise ValueError(
+                    f"{attribute} {value!r} claimed by {index[value].kind} and " f"{row.kind}"
+                )
             index[value] = row
     return index
 

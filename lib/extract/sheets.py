@@ -1,24 +1,27 @@
 """Spreadsheets: Excel (xlsx, xls) and OpenDocument (ods), each sheet under `## Sheet: name` as a
 markdown table, cut to a number of rows and columns and to the budget, with notes for what was
 left out."""
+
 import io
 from datetime import date, datetime, time as dt_time
 
 from . import office, package
 from .base import Format, Read
 
-SHEET_MAX_ROWS = 2000                     # rows shown per sheet (empty rows do not count)
-SHEET_MAX_COLS = 50                       # columns shown per sheet
-SHEET_MAX_SCANNED_ROWS = 1_048_576        # rows counted per sheet at most (Excel's own limit)
-SHEET_MAX_CELL_CHARS = 32_767             # characters shown per cell (Excel's own limit)
+SHEET_MAX_ROWS = 2000  # rows shown per sheet (empty rows do not count)
+SHEET_MAX_COLS = 50  # columns shown per sheet
+SHEET_MAX_SCANNED_ROWS = 1_048_576  # rows counted per sheet at most (Excel's own limit)
+SHEET_MAX_CELL_CHARS = 32_767  # characters shown per cell (Excel's own limit)
 SHEET_MAX_SCANNED_CHARS = 64 * 1024 * 1024  # characters of the cells looked at per workbook
 
 _OFFICE, _TABLE, _TABLE_CELLS = office.ODF_OFFICE, office.ODF_TABLE, office.ODF_TABLE_CELLS
+
 
 def _read_xlsx(data, max_chars):
     with package.open_zip(data) as zf:
         package.check_total(zf)  # openpyxl may read any part of the package
     import openpyxl
+
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return _read_sheets(_xlsx_sheets(workbook), len(workbook.worksheets), max_chars)
@@ -30,8 +33,12 @@ def _xlsx_sheets(workbook):
     for sheet in workbook.worksheets:
         # max_row/max_column come from the sheet's <dimension>, None when it has none.
         rows = sheet.iter_rows(max_col=SHEET_MAX_COLS + 1, values_only=True)
-        yield (sheet.title, ((row, 1) for row in rows), sheet.max_row,
-               (sheet.max_column or 0) > SHEET_MAX_COLS)
+        yield (
+            sheet.title,
+            ((row, 1) for row in rows),
+            sheet.max_row,
+            (sheet.max_column or 0) > SHEET_MAX_COLS,
+        )
 
 
 def _read_ods(data, max_chars):
@@ -72,6 +79,7 @@ def _ods_value(cell):
 
 def _read_xls(data, max_chars):
     import xlrd
+
     # xlrd writes its warnings about damaged files to stdout unless given a log file.
     book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     try:
@@ -83,15 +91,17 @@ def _read_xls(data, max_chars):
 def _xls_sheets(book):
     for index in range(book.nsheets):
         sheet = book.sheet_by_index(index)
-        rows = ([_xls_value(cell, book.datemode)
-                 for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
-                for r in range(sheet.nrows))
+        rows = (
+            [_xls_value(cell, book.datemode) for cell in sheet.row_slice(r, 0, SHEET_MAX_COLS + 1)]
+            for r in range(sheet.nrows)
+        )
         yield sheet.name, ((row, 1) for row in rows)
         book.unload_sheet(index)
 
 
 def _xls_value(cell, datemode):
     import xlrd
+
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
             return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
@@ -203,11 +213,21 @@ def _format_cell(value):
 
 
 FORMATS = (
-    Format("xlsx", "Excel workbook", _read_xlsx, ("xlsx", "xlsm"),
-           ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
-           zip_part="xl/workbook.xml"),
+    Format(
+        "xlsx",
+        "Excel workbook",
+        _read_xlsx,
+        ("xlsx", "xlsm"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+        zip_part="xl/workbook.xml",
+    ),
     Format("xls", "Excel workbook", _read_xls, ("xls",), ("application/vnd.ms-excel",), ole=True),
-    Format("ods", "OpenDocument spreadsheet", _read_ods, ("ods",),
-           ("application/vnd.oasis.opendocument.spreadsheet",),
-           zip_type=b"application/vnd.oasis.opendocument.spreadsheet"),
+    Format(
+        "ods",
+        "OpenDocument spreadsheet",
+        _read_ods,
+        ("ods",),
+        ("application/vnd.oasis.opendocument.spreadsheet",),
+        zip_type=b"application/vnd.oasis.opendocument.spreadsheet",
+    ),
 )

@@ -1,5 +1,6 @@
 """Text files: plain text, markdown, CSV, JSON, XML and source code as they are (decoded, newlines
 normalised), HTML as its visible text."""
+
 import re
 
 from lxml import etree, html as lxml_html
@@ -11,8 +12,11 @@ CHARDET_MIN_CONFIDENCE = 0.8
 
 # UTF-32 before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS = (
-    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
 )
 
 
@@ -24,8 +28,11 @@ def looks_binary(sample):
     """NUL bytes or many control characters (tab, newlines, form feed and ESC are text)."""
     if b"\x00" in sample:
         return True
-    controls = len(sample) - len(sample.translate(None, bytes(range(32)))) \
+    controls = (
+        len(sample)
+        - len(sample.translate(None, bytes(range(32))))
         - sum(sample.count(c) for c in b"\t\n\r\f\x1b")
+    )
     return controls > len(sample) * 0.05
 
 
@@ -38,7 +45,7 @@ def _decode_text(data):
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return _normalize_newlines(data[len(bom):].decode(codec))
+                return _normalize_newlines(data[len(bom) :].decode(codec))
             except UnicodeDecodeError:
                 raise ExtractionError("encoding") from None
     if b"\x00" in data or looks_binary(data[:4096]):
@@ -48,6 +55,7 @@ def _decode_text(data):
     except UnicodeDecodeError:
         pass
     import chardet
+
     guess = chardet.detect(data[:CHARDET_SAMPLE])
     encoding = guess["encoding"] if (guess["confidence"] or 0) >= CHARDET_MIN_CONFIDENCE else None
     if not encoding or encoding.lower() in ("ascii", "iso-8859-1"):
@@ -69,18 +77,61 @@ def _read_plain(data, max_chars):
 
 
 # Dropped with their content: code, styling and embedded objects are not text for a reader.
-_HTML_DROP = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
-              "object", "embed")
-_HTML_BLOCKS = frozenset((
-    "p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "address",
-    "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "form", "fieldset",
-    "figure", "figcaption", "hr", "title", "h1", "h2", "h3", "h4", "h5", "h6", "body",
-))
+_HTML_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "iframe",
+    "object",
+    "embed",
+)
+_HTML_BLOCKS = frozenset(
+    (
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "aside",
+        "address",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "form",
+        "fieldset",
+        "figure",
+        "figcaption",
+        "hr",
+        "title",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "body",
+    )
+)
 
 
 def _read_html(data, max_chars):
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                                  no_network=True)
+    parser = lxml_html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
+    )
     try:
         root = lxml_html.document_fromstring(_decode_text(data).encode("utf-8"), parser=parser)
     except etree.ParserError:  # a document without any element
@@ -139,21 +190,78 @@ def tidy(text):
 
 
 _CODE_EXTENSIONS = (
-    "py", "js", "mjs", "cjs", "jsx", "ts", "tsx", "vue", "java", "kt", "scala", "groovy",
-    "c", "h", "cpp", "cc", "cxx", "hpp", "cs", "go", "rs", "rb", "php", "pl", "lua", "r",
-    "swift", "dart", "sql", "sh", "bash", "zsh", "ps1", "bat", "css", "scss", "sass", "less",
-    "ini", "cfg", "conf", "toml", "yaml", "yml", "properties", "env", "tex", "po", "pot",
+    "py",
+    "js",
+    "mjs",
+    "cjs",
+    "jsx",
+    "ts",
+    "tsx",
+    "vue",
+    "java",
+    "kt",
+    "scala",
+    "groovy",
+    "c",
+    "h",
+    "cpp",
+    "cc",
+    "cxx",
+    "hpp",
+    "cs",
+    "go",
+    "rs",
+    "rb",
+    "php",
+    "pl",
+    "lua",
+    "r",
+    "swift",
+    "dart",
+    "sql",
+    "sh",
+    "bash",
+    "zsh",
+    "ps1",
+    "bat",
+    "css",
+    "scss",
+    "sass",
+    "less",
+    "ini",
+    "cfg",
+    "conf",
+    "toml",
+    "yaml",
+    "yml",
+    "properties",
+    "env",
+    "tex",
+    "po",
+    "pot",
 )
 
 FORMATS = (
-    Format("csv", "CSV file", _read_plain, ("csv", "tsv"), ("text/csv", "text/tab-separated-values")),
+    Format(
+        "csv", "CSV file", _read_plain, ("csv", "tsv"), ("text/csv", "text/tab-separated-values")
+    ),
     Format("text", "text file", _read_plain, ("txt", "text", "log", "rst")),
     Format("markdown", "markdown file", _read_plain, ("md", "markdown"), ("text/markdown",)),
-    Format("html", "web page", _read_html, ("html", "htm", "xhtml"),
-           ("text/html", "application/xhtml+xml")),
+    Format(
+        "html",
+        "web page",
+        _read_html,
+        ("html", "htm", "xhtml"),
+        ("text/html", "application/xhtml+xml"),
+    ),
     Format("json", "JSON file", _read_plain, ("json", "jsonl", "geojson"), ("application/json",)),
     Format("xml", "XML file", _read_plain, ("xml", "svg", "xsd"), ("application/xml", "text/xml")),
-    Format("code", "source file", _read_plain, _CODE_EXTENSIONS,
-           ("application/x-yaml", "application/javascript", "text/javascript", "application/x-sh"),
-           filenames=("makefile", "dockerfile")),
+    Format(
+        "code",
+        "source file",
+        _read_plain,
+        _CODE_EXTENSIONS,
+        ("application/x-yaml", "application/javascript", "text/javascript", "application/x-sh"),
+        filenames=("makefile", "dockerfile"),
+    ),
 )

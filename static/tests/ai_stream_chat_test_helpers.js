@@ -46,7 +46,13 @@ export class FakeStream {
     }
 
     /** `start` as the server sends it first. */
-    start({ conversationId = 1, messageId = 11, userMessageId = 10, model = "model-a", attachments } = {}) {
+    start({
+        conversationId = 1,
+        messageId = 11,
+        userMessageId = 10,
+        model = "model-a",
+        attachments,
+    } = {}) {
         this.send("start", {
             conversation_id: conversationId,
             message_id: messageId,
@@ -154,7 +160,12 @@ export class FakeUpload {
  * @param {{conversations?: Object[], messages?: Record<number, Object[]>, config?: Object,
  *          steps?: boolean}} [data]
  */
-export function mockChatServer({ conversations = [], messages = {}, config = CONFIG, steps = false } = {}) {
+export function mockChatServer({
+    conversations = [],
+    messages = {},
+    config = CONFIG,
+    steps = false,
+} = {}) {
     const step = (text) => steps && expect.step(text);
     const xhrs = [];
     patchWithCleanup(browser, {

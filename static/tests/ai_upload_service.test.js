@@ -46,7 +46,9 @@ test("a refusal rejects with the server's reason", async () => {
 });
 
 test("a 413 error page gives no reason", async () => {
-    mockUpload(new Response("<html><body><h1>Request Entity Too Large</h1></body></html>", { status: 413 }));
+    mockUpload(
+        new Response("<html><body><h1>Request Entity Too Large</h1></body></html>", { status: 413 })
+    );
     await makeMockEnv();
     const error = await getService("ai_stream_chat.upload")
         .upload(makeFile("x", "x.bin"))
@@ -57,7 +59,9 @@ test("a 413 error page gives no reason", async () => {
 });
 
 test("the login page instead of a chip means the session expired", async () => {
-    mockUpload(new Response("<!DOCTYPE html><html><body><form class='oe_login_form'/></body></html>"));
+    mockUpload(
+        new Response("<!DOCTYPE html><html><body><form class='oe_login_form'/></body></html>")
+    );
     await makeMockEnv();
     await expect(getService("ai_stream_chat.upload").upload(makeFile("x"))).rejects.toThrow(
         SessionExpiredError

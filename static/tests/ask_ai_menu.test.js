@@ -33,12 +33,29 @@ test("Ask AI on a saved record opens the systray chat with the record attached",
     server.attachRecord = ({ args, kwargs }) =>
         kwargs.with_attachments
             ? [
-                  chip({ id: 92, name: "Azure Interior", kind: "record", record: { has_chatter: true } }),
+                  chip({
+                      id: 92,
+                      name: "Azure Interior",
+                      kind: "record",
+                      record: { has_chatter: true },
+                  }),
                   chip({ id: 93, name: "contract.pdf", mimetype: "application/pdf" }),
               ]
-            : [chip({ id: 90, name: "Azure Interior.md", kind: "record", record: { has_chatter: true } })];
+            : [
+                  chip({
+                      id: 90,
+                      name: "Azure Interior.md",
+                      kind: "record",
+                      record: { has_chatter: true },
+                  }),
+              ];
     await mountWithCleanup(ChatSystray);
-    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await mountView({
+        type: "form",
+        resModel: "partner",
+        resId: 4,
+        arch: `<form><field name="name"/></form>`,
+    });
     await openCogMenu();
     await contains(".o_ai_stream_chat_ask_ai").click();
 
@@ -83,7 +100,12 @@ test("a record's files over the per-message limit are refused on their chips", a
         chip({ id: 92, name: "b.pdf" }),
     ];
     await mountWithCleanup(ChatSystray);
-    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await mountView({
+        type: "form",
+        resModel: "partner",
+        resId: 4,
+        arch: `<form><field name="name"/></form>`,
+    });
     await openCogMenu();
     await contains(".o_ai_stream_chat_ask_ai").click();
     await waitFor(".o_ai_stream_chat_composer .o_ai_stream_chat_chip_failed:contains(b.pdf)");
@@ -103,7 +125,11 @@ test("a record's files over the per-message limit are refused on their chips", a
 
 test("Ask AI is not offered on a new record", async () => {
     mockChatServer();
-    await mountView({ type: "form", resModel: "partner", arch: `<form><field name="name"/></form>` });
+    await mountView({
+        type: "form",
+        resModel: "partner",
+        arch: `<form><field name="name"/></form>`,
+    });
     // No item at all may leave the gear menu out.
     if (queryAll(".o_cp_action_menus button:has(.fa-cog)").length) {
         await openCogMenu();
@@ -114,14 +140,24 @@ test("Ask AI is not offered on a new record", async () => {
 test("a record the user cannot read shows the reason on its chip", async () => {
     const server = mockChatServer();
     server.attachRecord = () => {
-        throw makeServerError({ type: "AccessError", description: "You may not read this record." });
+        throw makeServerError({
+            type: "AccessError",
+            description: "You may not read this record.",
+        });
     };
     await mountWithCleanup(ChatSystray);
-    await mountView({ type: "form", resModel: "partner", resId: 4, arch: `<form><field name="name"/></form>` });
+    await mountView({
+        type: "form",
+        resModel: "partner",
+        resId: 4,
+        arch: `<form><field name="name"/></form>`,
+    });
     await openCogMenu();
     await contains(".o_ai_stream_chat_ask_ai").click();
     await waitFor(`${RECORD_CHIP}[data-status=error]`);
-    expect(`${RECORD_CHIP} .o_ai_stream_chat_chip_error`).toHaveText("You may not read this record.");
+    expect(`${RECORD_CHIP} .o_ai_stream_chat_chip_error`).toHaveText(
+        "You may not read this record."
+    );
     expect(".o_error_dialog").toHaveCount(0);
     // Removed like any chip.
     await contains(`${RECORD_CHIP} .o_ai_stream_chat_chip_remove`).click();

@@ -85,7 +85,9 @@ test("a picked file uploads with progress, then goes out with the message", asyn
         ],
     });
     await waitFor(".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_truncated");
-    expect(".o_ai_stream_chat_chip_truncated").toHaveText("Truncated to 1,000 of 12,345 characters");
+    expect(".o_ai_stream_chat_chip_truncated").toHaveText(
+        "Truncated to 1,000 of 12,345 characters"
+    );
     stream.finish({ html: "<p>Done</p>" });
     await waitFor(".o_ai_stream_chat_regenerate");
 
@@ -114,7 +116,9 @@ test("files alone can be sent: the question says what is asked", async () => {
         model: "model-a",
         attachment_ids: "7",
     });
-    expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_bubble").toHaveText("Summarize this document.");
+    expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_bubble").toHaveText(
+        "Summarize this document."
+    );
 });
 
 test("removing a chip while it uploads aborts the upload", async () => {
@@ -163,7 +167,9 @@ test("too large or too many files are refused without a request", async () => {
         makeFile("1", "d.txt"),
     ]);
     await waitFor(`${COMPOSER_CHIP}:contains(d.txt)`);
-    expect(queryAllTexts(`${COMPOSER_CHIP}[data-status=error] .o_ai_stream_chat_chip_error`)).toEqual([
+    expect(
+        queryAllTexts(`${COMPOSER_CHIP}[data-status=error] .o_ai_stream_chat_chip_error`)
+    ).toEqual([
         "This file is too large (20 B); the limit is 10 B.",
         "A message can have at most 2 attachments.",
     ]);
@@ -277,16 +283,30 @@ test("a reopened conversation shows the files of its questions", async () => {
                     role: "user",
                     content: "Read this",
                     attachments: [
-                        chip({ id: 7, name: "report.pdf", size: 2048, mimetype: "application/pdf",
-                               chars: 500, total_chars: 1500, truncated: true }),
+                        chip({
+                            id: 7,
+                            name: "report.pdf",
+                            size: 2048,
+                            mimetype: "application/pdf",
+                            chars: 500,
+                            total_chars: 1500,
+                            truncated: true,
+                        }),
                     ],
                 }),
-                storedMessage({ id: 31, role: "assistant", content: "Read.", html: "<p>Read.</p>" }),
+                storedMessage({
+                    id: 31,
+                    role: "assistant",
+                    content: "Read.",
+                    html: "<p>Read.</p>",
+                }),
             ],
         },
     });
     await mountChat({ active_id: 3 });
-    await waitFor(".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_name:contains(report.pdf)");
+    await waitFor(
+        ".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_name:contains(report.pdf)"
+    );
     expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_size").toHaveText("2 KB");
     expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_chip_truncated").toHaveText(
         "Truncated to 500 of 1,500 characters"

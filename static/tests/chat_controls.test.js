@@ -68,8 +68,13 @@ test("a dropped connection resumes by itself and the answer continues to its end
     const resumed = await server.resume(0);
     expect(resumed.fields.message_id).toBe("11");
     resumed.send("sync", {
-        message_id: 11, conversation_id: 1, state: "streaming", content: "One two ",
-        reasoning: "", html: "<p>One two</p>", blocks: ["<p>One two</p>"],
+        message_id: 11,
+        conversation_id: 1,
+        state: "streaming",
+        content: "One two ",
+        reasoning: "",
+        html: "<p>One two</p>",
+        blocks: ["<p>One two</p>"],
     });
     await waitFor(".o_ai_stream_chat_block:contains(One two)");
     expect(".o_ai_stream_chat_reconnecting").toHaveCount(0); // live again before the end
@@ -97,8 +102,13 @@ test("opening a conversation whose answer is being written follows it live", asy
     expect(resumed.fields.message_id).toBe("11");
     expect(".o_ai_stream_chat_stop").toHaveCount(1);
     resumed.send("sync", {
-        message_id: 11, conversation_id: 5, state: "streaming", content: "So far",
-        reasoning: "", html: "<p>So far</p>", blocks: ["<p>So far</p>"],
+        message_id: 11,
+        conversation_id: 5,
+        state: "streaming",
+        content: "So far",
+        reasoning: "",
+        html: "<p>So far</p>",
+        blocks: ["<p>So far</p>"],
     });
     await waitFor(".o_ai_stream_chat_block:contains(So far)");
     resumed.render(0, ["<p>So far, so good.</p>"]);
@@ -159,7 +169,9 @@ test("edit the last message and resend it", async () => {
     await answer(stream, "<p>Did you mean France?</p>");
 
     await contains(".o_ai_stream_chat_edit_button").click();
-    await contains(".o_ai_stream_chat_edit textarea").edit("Capital of France?", { confirm: false });
+    await contains(".o_ai_stream_chat_edit textarea").edit("Capital of France?", {
+        confirm: false,
+    });
     await press("Enter");
     const resent = await server.stream(1);
     expect(resent.fields).toEqual({

@@ -54,13 +54,24 @@ test("a hostile render payload does not reach the DOM unsanitized", async () => 
     ]);
     await waitFor(".o_ai_stream_chat_block:contains(good link)");
     const markdown = ".o_ai_stream_chat_markdown";
-    for (const selector of ["img", "script", "iframe", "svg", "div[onclick]", "[style]", "[onerror]"]) {
+    for (const selector of [
+        "img",
+        "script",
+        "iframe",
+        "svg",
+        "div[onclick]",
+        "[style]",
+        "[onerror]",
+    ]) {
         expect(`${markdown} ${selector}`).toHaveCount(0);
     }
     expect(`${markdown} a:contains(bad link)`).not.toHaveAttribute("href");
     expect(`${markdown} a:contains(good link)`).toHaveAttribute("href", "https://www.odoo.com");
     expect(`${markdown} a:contains(good link)`).toHaveAttribute("target", "_blank");
-    expect(`${markdown} a:contains(good link)`).toHaveAttribute("rel", "noopener noreferrer nofollow");
+    expect(`${markdown} a:contains(good link)`).toHaveAttribute(
+        "rel",
+        "noopener noreferrer nofollow"
+    );
     expect(`${markdown} .o_web_client`).toHaveCount(0);
     expect(`${markdown} .o_ai_stream_chat_image_removed`).toHaveAttribute(
         "class",
@@ -109,7 +120,10 @@ test("fenced code shows its language and a copy button", async () => {
     });
     await contains(".o_ai_stream_chat_code:eq(0) .o_ai_stream_chat_copy").click();
     expect.verifySteps(['print("<hi>")\n']);
-    expect(".o_ai_stream_chat_code:eq(0) .o_ai_stream_chat_copy").toHaveAttribute("title", "Copied");
+    expect(".o_ai_stream_chat_code:eq(0) .o_ai_stream_chat_copy").toHaveAttribute(
+        "title",
+        "Copied"
+    );
 });
 
 test("an opened conversation shows the stored render, user text as text, and states", async () => {
@@ -117,7 +131,12 @@ test("an opened conversation shows the stored render, user text as text, and sta
         conversations: [{ id: 7, name: "Old chat", last_message_at: false, llm_model: "model-a" }],
         messages: {
             7: [
-                storedMessage({ id: 1, role: "user", content: "Make a <table>", html: "<p>ignored</p>" }),
+                storedMessage({
+                    id: 1,
+                    role: "user",
+                    content: "Make a <table>",
+                    html: "<p>ignored</p>",
+                }),
                 storedMessage({
                     id: 2,
                     role: "assistant",

@@ -35,7 +35,9 @@ test("send: optimistic messages, then the answer streams in block by block", asy
     await type("Hello <b>there</b>");
     await contains(".o_ai_stream_chat_send").click();
     // Shown at once, as text (never as HTML), with a typing indicator for the answer.
-    expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_bubble").toHaveText("Hello <b>there</b>");
+    expect(".o_ai_stream_chat_message_user .o_ai_stream_chat_bubble").toHaveText(
+        "Hello <b>there</b>"
+    );
     expect(".o_ai_stream_chat_message_user b").toHaveCount(0);
     expect(".o_ai_stream_chat_typing").toHaveCount(1);
     expect(".o_ai_stream_chat_stop").toHaveCount(1);
@@ -43,7 +45,12 @@ test("send: optimistic messages, then the answer streams in block by block", asy
 
     const stream = await server.stream(0);
     expect(stream.fields).toEqual({ message: "Hello <b>there</b>", model: "model-a" });
-    server.conversations.push({ id: 5, name: "Hello there", last_message_at: false, llm_model: "model-a" });
+    server.conversations.push({
+        id: 5,
+        name: "Hello there",
+        last_message_at: false,
+        llm_model: "model-a",
+    });
     stream.start({ conversationId: 5 });
     // Deltas alone are raw model text: they are never shown, the typing indicator stays.
     stream.send("delta", { content: "**First**" });
@@ -65,7 +72,9 @@ test("send: optimistic messages, then the answer streams in block by block", asy
     expect(queryFirst(".o_ai_stream_chat_block")).toBe(firstBlock);
 
     stream.send("usage", { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46 });
-    stream.finish({ html: "<p><strong>First</strong></p><p>Second, grown</p><ul><li>third</li></ul>" });
+    stream.finish({
+        html: "<p><strong>First</strong></p><p>Second, grown</p><ul><li>third</li></ul>",
+    });
     await waitFor(".o_ai_stream_chat_usage");
     expect(".o_ai_stream_chat_usage").toHaveText("12 + 34 tokens");
     expect(".o_ai_stream_chat_model").toHaveText("model-a");
@@ -144,7 +153,9 @@ test("an example prompt of the welcome screen fills the composer", async () => {
     await mountChat();
     expect(".o_ai_stream_chat_example").toHaveCount(3);
     await contains(".o_ai_stream_chat_example:eq(2)").click();
-    expect(".o_ai_stream_chat_input").toHaveValue(queryOne(".o_ai_stream_chat_example:eq(2)").innerText.trim());
+    expect(".o_ai_stream_chat_input").toHaveValue(
+        queryOne(".o_ai_stream_chat_example:eq(2)").innerText.trim()
+    );
     expect(".o_ai_stream_chat_input").toBeFocused();
 });
 

@@ -9,8 +9,18 @@ import { mockChatServer, storedMessage } from "./ai_stream_chat_test_helpers";
 describe.current.tags("desktop");
 
 const CONVERSATIONS = [
-    { id: 1, name: "Invoice reminder", last_message_at: "2025-03-10 12:00:00", llm_model: "model-a" },
-    { id: 2, name: "FIFO vs average", last_message_at: "2025-03-09 12:00:00", llm_model: "model-a" },
+    {
+        id: 1,
+        name: "Invoice reminder",
+        last_message_at: "2025-03-10 12:00:00",
+        llm_model: "model-a",
+    },
+    {
+        id: 2,
+        name: "FIFO vs average",
+        last_message_at: "2025-03-09 12:00:00",
+        llm_model: "model-a",
+    },
 ];
 
 test("the systray icon opens the chat window; Escape closes it and focus goes back", async () => {
@@ -42,7 +52,9 @@ test("an answer keeps streaming while the window is closed", async () => {
     const server = mockChatServer();
     await mountWithCleanup(ChatSystray);
     await contains(".o_ai_stream_chat_systray_button").click();
-    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Hi", { confirm: false });
+    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Hi", {
+        confirm: false,
+    });
     await press("Enter");
     const stream = await server.stream(0);
     stream.start();
@@ -53,7 +65,9 @@ test("an answer keeps streaming while the window is closed", async () => {
     stream.finish({ html: "<p>Written while closed</p>" });
 
     await contains(".o_ai_stream_chat_systray_button").click();
-    await waitFor(".o_ai_stream_chat_window .o_ai_stream_chat_block:contains(Written while closed)");
+    await waitFor(
+        ".o_ai_stream_chat_window .o_ai_stream_chat_block:contains(Written while closed)"
+    );
     expect(".o_ai_stream_chat_window .o_ai_stream_chat_stop").toHaveCount(0);
 });
 
@@ -87,7 +101,9 @@ test("the full page shows the very answer the window is writing, live", async ()
     const server = mockChatServer();
     await mountWithCleanup(ChatSystray);
     await contains(".o_ai_stream_chat_systray_button").click();
-    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Hi", { confirm: false });
+    await contains(".o_ai_stream_chat_window .o_ai_stream_chat_input").edit("Hi", {
+        confirm: false,
+    });
     await press("Enter");
     const stream = await server.stream(0);
     stream.start({ conversationId: 3 });

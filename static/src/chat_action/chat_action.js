@@ -25,7 +25,8 @@ export class ChatAction extends Component {
         this.state = useState({ showList: false });
         // The open conversation is in the URL (/odoo/<id>/ai-chat): a reload comes back to it.
         useEffect(
-            (conversationId) => this.props.updateActionState?.({ active_id: conversationId || false }),
+            (conversationId) =>
+                this.props.updateActionState?.({ active_id: conversationId || false }),
             () => [this.chat.conversationId]
         );
         onWillStart(async () => {

@@ -52,9 +52,7 @@ export class ChatComposer extends Component {
     }
 
     get sendTitle() {
-        return this.chat.isUploading
-            ? _t("Wait until the files are uploaded")
-            : _t("Send (Enter)");
+        return this.chat.isUploading ? _t("Wait until the files are uploaded") : _t("Send (Enter)");
     }
 
     openFilePicker() {

@@ -64,7 +64,9 @@ export class ChatMessage extends Component {
                 return { label: _t("Error"), className: "text-bg-danger" };
             case "streaming":
                 // Saved while streaming and no stream of this tab is writing it any more.
-                return message.live ? null : { label: _t("Incomplete"), className: "text-bg-warning" };
+                return message.live
+                    ? null
+                    : { label: _t("Incomplete"), className: "text-bg-warning" };
         }
         if (message.finishReason === "length") {
             return { label: _t("Length limit reached"), className: "text-bg-warning" };

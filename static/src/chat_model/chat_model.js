@@ -306,7 +306,9 @@ export class ChatModel {
         this.liveThreads.set(conversationId, thread);
         answer.live = true;
         try {
-            await this._watch(thread, answer, (options) => this.aiStream.resume(answer.id, options));
+            await this._watch(thread, answer, (options) =>
+                this.aiStream.resume(answer.id, options)
+            );
         } finally {
             this._release(thread);
         }
@@ -340,7 +342,11 @@ export class ChatModel {
                     return;
                 } catch (error) {
                     this.events.flush();
-                    if (!(error instanceof StreamInterruptedError) || !answer.id || controller.signal.aborted) {
+                    if (
+                        !(error instanceof StreamInterruptedError) ||
+                        !answer.id ||
+                        controller.signal.aborted
+                    ) {
                         this._failed(answer, error);
                         return;
                     }
@@ -348,7 +354,12 @@ export class ChatModel {
                 attempt = received ? 0 : attempt + 1;
                 received = false;
                 answer.reconnecting = true;
-                if (!(await this._wait(RECONNECT_DELAYS[Math.min(attempt, RECONNECT_DELAYS.length - 1)], controller.signal))) {
+                if (
+                    !(await this._wait(
+                        RECONNECT_DELAYS[Math.min(attempt, RECONNECT_DELAYS.length - 1)],
+                        controller.signal
+                    ))
+                ) {
                     return;
                 }
                 open = (options) => this.aiStream.resume(answer.id, options);

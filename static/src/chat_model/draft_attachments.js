@@ -89,7 +89,13 @@ export class DraftAttachments {
      */
     async attachRecord(resModel, resId, { withMessages = false, withAttachments = false } = {}) {
         const state = this.state;
-        const record = { key: `${resModel},${resId}`, resModel, resId, withMessages, withAttachments };
+        const record = {
+            key: `${resModel},${resId}`,
+            resModel,
+            resId,
+            withMessages,
+            withAttachments,
+        };
         const token = this.nextRecordRequest++;
         this.recordRequests.set(record.key, token);
         const placeholder = makeAttachment({ kind: "record", status: "uploading", record });

@@ -66,4 +66,6 @@ export class ChatSystray extends Component {
     }
 }
 
-registry.category("systray").add("ai_stream_chat.systray", { Component: ChatSystray }, { sequence: 30 });
+registry
+    .category("systray")
+    .add("ai_stream_chat.systray", { Component: ChatSystray }, { sequence: 30 });

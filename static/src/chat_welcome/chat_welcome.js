@@ -13,7 +13,9 @@ export class ChatWelcome extends Component {
         return [
             {
                 icon: "fa-envelope-o",
-                prompt: _t("Write a friendly reminder email for an invoice that is 15 days overdue."),
+                prompt: _t(
+                    "Write a friendly reminder email for an invoice that is 15 days overdue."
+                ),
             },
             {
                 icon: "fa-list-ul",

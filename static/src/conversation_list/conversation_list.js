@@ -67,7 +67,10 @@ export class ConversationList extends Component {
     confirmDelete(conversation) {
         this.dialog.add(ConfirmationDialog, {
             title: _t("Delete this conversation?"),
-            body: _t("“%s” and all its messages will be deleted. This cannot be undone.", conversation.name),
+            body: _t(
+                "“%s” and all its messages will be deleted. This cannot be undone.",
+                conversation.name
+            ),
             confirmLabel: _t("Delete"),
             confirmClass: "btn-danger",
             confirm: () => this.props.model.remove(conversation.id),

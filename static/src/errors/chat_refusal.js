@@ -6,4 +6,6 @@
 import { WarningDialog } from "@web/core/errors/error_dialogs";
 import { registry } from "@web/core/registry";
 
-registry.category("error_dialogs").add("odoo.addons.ai_stream_chat.exceptions.ChatRefusal", WarningDialog);
+registry
+    .category("error_dialogs")
+    .add("odoo.addons.ai_stream_chat.exceptions.ChatRefusal", WarningDialog);

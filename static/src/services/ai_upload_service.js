@@ -112,9 +112,7 @@ export function uploadFile(file, { onProgress, signal } = {}) {
                 }
             })
         );
-        xhr.addEventListener("error", () =>
-            settle(() => reject(new UploadHttpError(0, "")))
-        );
+        xhr.addEventListener("error", () => settle(() => reject(new UploadHttpError(0, ""))));
         const formData = new FormData();
         formData.append("csrf_token", odoo.csrf_token);
         formData.append("file", file, file.name);

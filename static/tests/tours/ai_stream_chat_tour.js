@@ -17,11 +17,17 @@ registry.category("web_tour.tours").add("ai_stream_chat_tour", {
     steps: () => [
         ...ask("Overdue invoices as a table, and the code"),
         { content: "the table streams in", trigger: `${ANSWER} table td:contains(Deco Addict)` },
-        { content: "then the code", trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_code_language:contains(python)` },
+        {
+            content: "then the code",
+            trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_code_language:contains(python)`,
+        },
         ...ask("Now a long story please"),
         { content: "the second answer starts", trigger: `${ANSWER}:eq(1) .o_ai_stream_chat_block` },
         { content: "stop it midway", trigger: ".o_ai_stream_chat_stop", run: "click" },
-        { content: "kept as stopped", trigger: `${ANSWER}:eq(1)[data-state=stopped] .o_ai_stream_chat_block` },
+        {
+            content: "kept as stopped",
+            trigger: `${ANSWER}:eq(1)[data-state=stopped] .o_ai_stream_chat_block`,
+        },
         {
             content: "reload the page",
             trigger: IDLE_COMPOSER,
@@ -32,10 +38,14 @@ registry.category("web_tour.tours").add("ai_stream_chat_tour", {
         },
         {
             content: "the conversation is in the history",
-            trigger: ".o_ai_stream_chat_conversation:contains(Overdue invoices as a table) .o_ai_stream_chat_conversation_open",
+            trigger:
+                ".o_ai_stream_chat_conversation:contains(Overdue invoices as a table) .o_ai_stream_chat_conversation_open",
             run: "click",
         },
-        { content: "with both answers", trigger: `${ANSWER}:eq(0)[data-state=done] table td:contains(Deco Addict)` },
+        {
+            content: "with both answers",
+            trigger: `${ANSWER}:eq(0)[data-state=done] table td:contains(Deco Addict)`,
+        },
         { trigger: `${ANSWER}:eq(1)[data-state=stopped] .o_ai_stream_chat_badge` },
         {
             content: "attach a file (as the paperclip's file picker would)",
@@ -50,9 +60,16 @@ registry.category("web_tour.tours").add("ai_stream_chat_tour", {
                 this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
             },
         },
-        { content: "the file is uploaded", trigger: ".o_ai_stream_chat_composer .o_ai_stream_chat_chip[data-status=ready]:contains(terms.txt)" },
+        {
+            content: "the file is uploaded",
+            trigger:
+                ".o_ai_stream_chat_composer .o_ai_stream_chat_chip[data-status=ready]:contains(terms.txt)",
+        },
         ...ask("What does the file say?"),
-        { content: "the question shows its file", trigger: ".o_ai_stream_chat_thread .o_ai_stream_chat_chip:contains(terms.txt)" },
+        {
+            content: "the question shows its file",
+            trigger: ".o_ai_stream_chat_thread .o_ai_stream_chat_chip:contains(terms.txt)",
+        },
         { content: "and is answered", trigger: `${ANSWER}:eq(2)[data-state=done]:contains(HERON)` },
     ],
 });
@@ -63,7 +80,10 @@ registry.category("web_tour.tours").add("ai_stream_chat_reload_tour", {
     url: "/odoo/ai-chat",
     steps: () => [
         ...ask("Count to forty"),
-        { content: "the answer starts", trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block:contains(word1 )` },
+        {
+            content: "the answer starts",
+            trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block:contains(word1 )`,
+        },
         {
             content: "reload mid-answer",
             trigger: `${ANSWER}[data-state=streaming]`,
@@ -72,18 +92,35 @@ registry.category("web_tour.tours").add("ai_stream_chat_reload_tour", {
             },
             expectUnloadPage: true,
         },
-        { content: "reopened, still being written", trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block` },
-        { content: "to its last word", trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_block:contains(word39 end)` },
+        {
+            content: "reopened, still being written",
+            trigger: `${ANSWER}[data-state=streaming] .o_ai_stream_chat_block`,
+        },
+        {
+            content: "to its last word",
+            trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_block:contains(word39 end)`,
+        },
     ],
 });
 
 // Driven by tests/test_tour.py on a contact's form: the gear menu's Ask AI attaches it.
 registry.category("web_tour.tours").add("ai_stream_chat_ask_record_tour", {
     steps: () => [
-        { content: "open the gear menu", trigger: ".o_form_view .o_cp_action_menus button.dropdown-toggle", run: "click" },
+        {
+            content: "open the gear menu",
+            trigger: ".o_form_view .o_cp_action_menus button.dropdown-toggle",
+            run: "click",
+        },
         { content: "Ask AI", trigger: ".o_ai_stream_chat_ask_ai", run: "click" },
-        { content: "the record is attached", trigger: ".o_ai_stream_chat_window .o_ai_stream_chat_chip_record[data-status=ready]:contains(Nordwind Traders)" },
+        {
+            content: "the record is attached",
+            trigger:
+                ".o_ai_stream_chat_window .o_ai_stream_chat_chip_record[data-status=ready]:contains(Nordwind Traders)",
+        },
         ...ask("Which city is this customer in?"),
-        { content: "answered", trigger: `.o_ai_stream_chat_window ${ANSWER}[data-state=done]:contains(Lübeck)` },
+        {
+            content: "answered",
+            trigger: `.o_ai_stream_chat_window ${ANSWER}[data-state=done]:contains(Lübeck)`,
+        },
     ],
 });
