@@ -139,14 +139,19 @@ def in_process(extract, pdf, xlsx):
     )
     print("|---|---:|---:|---|---:|---:|---:|---:|")
     for label, name, data, max_chars in cases:
-        wall, cpu, result = measure(lambda: extract.extract_text(data, name, max_chars=max_chars))
+        wall, cpu, result = measure(
+            lambda data=data, name=name, max_chars=max_chars: extract.extract_text(
+                data, name, max_chars=max_chars
+            )
+        )
         print(
             f"| {label} | {len(data) / 1024:,.0f} KB | {max_chars:,} | {result.kind} "
             f"| {result.pages} | {len(result.text):,} / {result.total_chars:,} "
             f"| {wall * 1000:,.0f} ms | {cpu * 1000:,.0f} ms |"
         )
     print(
-        f"\nPython {sys.version.split()[0]}. A sheet keeps {extract.sheets.SHEET_MAX_ROWS:,} rows; the "
+        f"\nPython {sys.version.split()[0]}. "
+        f"A sheet keeps {extract.sheets.SHEET_MAX_ROWS:,} rows; the "
         "rest are estimated from its declared size. A PDF stops at the first page past "
         "max_chars and estimates the total from the pages read."
     )

@@ -31,6 +31,7 @@ import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from itertools import pairwise  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
@@ -340,7 +341,7 @@ def run_streams(target, requests_, handle, timeout, ramp):
     step = ramp / len(requests_) if requests_ else 0
     greenlets = [
         gevent.spawn_later(i * step, one_stream, host, port, request, handle, timeout, result)
-        for i, (request, result) in enumerate(zip(requests_, results))
+        for i, (request, result) in enumerate(zip(requests_, results, strict=True))
     ]
     gevent.joinall(greenlets)
     return results
@@ -557,7 +558,8 @@ def ensure_users(db, base, count):
             )
             if "error" in response.json():
                 sys.exit(
-                    f"Could not create benchmark users: {response.json()['error']['data']['message']}"
+                    "Could not create benchmark users: "
+                    + response.json()["error"]["data"]["message"]
                 )
         # The ORM would hash with 600,000 rounds now and again at the first login.
         db.one(
@@ -598,7 +600,7 @@ def log_in(base, login):
 
 
 def sessions_for(base, logins, cache_file):
-    """{login: (session_id, csrf)}: cached ones checked, the others logged in; (sessions, logged in)."""
+    """({login: (session_id, csrf)}, logged in): cached sessions checked, the others logged in."""
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     sessions, fresh = {}, []
     pool = gevent.pool.Pool(4)  # two HTTP workers
@@ -656,7 +658,7 @@ def summarize(target, n, results, before, after, server_pid, ramp, extra=None):
         if r.end not in ("done", "error", "http")
     )
     firsts = [r.deltas[0] - r.sent for r in results if r.deltas]
-    gaps = [b - a for r in results for a, b in zip(r.deltas, r.deltas[1:])]
+    gaps = [b - a for r in results for a, b in pairwise(r.deltas)]
     row["first"] = (pct(firsts, 0.5), pct(firsts, 0.99))
     starts = [r.started - r.sent for r in results if r.started is not None]
     row["start"] = (pct(starts, 0.5), pct(starts, 0.99))
@@ -816,7 +818,8 @@ def print_tables(rows, args):
     print("\n### Streams\n")
     print(
         "| target | N | completed/N | HTTP errors | `error` events | other failures "
-        "| `start` p50 / p99 (ms) | first delta p50 / p99 (ms) | gap between deltas p50 / p99 / max (ms) "
+        "| `start` p50 / p99 (ms) | first delta p50 / p99 (ms) "
+        "| gap between deltas p50 / p99 / max (ms) "
         "| deltas per completed stream | stream p50 (s) | phase (s) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -837,11 +840,15 @@ def print_tables(rows, args):
 
     print("\n### Resources\n")
     print(
-        "| target | N | DB row writes per answer (ins + upd; progress: the unlogged table, ins + upd + del) | WAL per answer | peak DB connections "
+        "| target | N "
+        "| DB row writes per answer (ins + upd; progress: the unlogged table, ins + upd + del) "
+        "| WAL per answer | peak DB connections "
         "(gevent process / all Odoo; gevent active) | left `streaming` (right after / settled) "
-        "| server CPU s per stream-minute | server CPU % of a core | server waiting for a core (% of the phase) "
+        "| server CPU s per stream-minute | server CPU % of a core "
+        "| server waiting for a core (% of the phase) "
         "| PostgreSQL CPU % of a core (the gevent process's backends) | peak RSS (MB) "
-        "| client CPU % of a core | machine busy % (2 cores) | CPU pressure (% of the phase some task waited) |"
+        "| client CPU % of a core | machine busy % (2 cores) "
+        "| CPU pressure (% of the phase some task waited) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -849,7 +856,8 @@ def print_tables(rows, args):
             a = r["answers"]
             if a:
                 writes = (
-                    f"{(r['inserts'] + r['updates']) / a:.1f} ({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
+                    f"{(r['inserts'] + r['updates']) / a:.1f} "
+                    f"({r['inserts'] / a:.1f} + {r['updates'] / a:.1f})"
                     f"; progress {r['progress'] / a:.1f}"
                 )
                 wal = f"{r['wal'] / a / 1024:.1f} KiB"
@@ -866,11 +874,12 @@ def print_tables(rows, args):
         server_pct = "—" if server_pct is None else f"{server_pct:.0f}"
         restarted = " (gevent process restarted!)" if r.get("restarted") else ""
 
-        def percent(key):
+        def percent(key, r=r):
             return "—" if r.get(key) is None else f"{r[key]:.0f}"
 
         print(
-            f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} | {per_min} "
+            f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} "
+            f"| {per_min} "
             f"| {server_pct} | {percent('server_wait_pct')} | {percent('postgres_pct')} | {rss} "
             f"| {r['client_pct']:.0f} | {r['machine_pct']:.0f} | {percent('pressure_pct')} |"
         )
@@ -879,7 +888,8 @@ def print_tables(rows, args):
     if odoo_rows:
         print("\n### Odoo log during each addon phase\n")
         print(
-            "| target | N | tail-render CPU per stream-second | records with a PoolError, by message "
+            "| target | N | tail-render CPU per stream-second "
+            "| records with a PoolError, by message "
             "| ERROR / WARNING records | tracebacks | most frequent records "
             "| the gevent process's connections by state (share of samples) |"
         )
@@ -1102,7 +1112,8 @@ def main():
         f"from {fake_name}; streams started over {args.ramp:g} s; {args.timeout:g} s per stream\n"
     )
     print(
-        f"Machine: {os.cpu_count()} cores, {background:.0f}% busy before the run started (other processes); "
+        f"Machine: {os.cpu_count()} cores, "
+        f"{background:.0f}% busy before the run started (other processes); "
         f"load average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}. "
         "Client, fake upstream, relay, Odoo and PostgreSQL share these cores. WAL is the whole "
         "cluster's: other databases' activity is included."

@@ -175,7 +175,8 @@ def adversarial_table(size, names):
         streamed_time = seconds(streamed, text)
         label = name.replace("|", "\\|")  # a pipe would end the table cell
         print(
-            f"| {label} | {whole:.3f} | {streamed_time:.3f} | {'yes' if fallbacks.count else 'no'} |",
+            f"| {label} | {whole:.3f} | {streamed_time:.3f} "
+            f"| {'yes' if fallbacks.count else 'no'} |",
             flush=True,
         )
 

@@ -9,8 +9,8 @@ import argparse
 import http.client
 import json
 import statistics
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -20,9 +20,8 @@ from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "scripts"))
-from stack import ADDONS, Odoo, browser_page, start_fake, start_odoo, stop  # noqa: E402
-
 import browser  # noqa: E402
+from stack import ADDONS, Odoo, browser_page, start_fake, start_odoo, stop  # noqa: E402
 
 
 def timed_stream(url, body, headers, is_first, is_last, is_early=None):
@@ -123,7 +122,8 @@ def long_answer(tokens):
     """A markdown answer of about `tokens` words: headings, lists, tables, code."""
     block = (
         "## Section {i}\n\nSome text with **bold**, `code` and a [link](https://example.com).\n\n"
-        "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint({i})\n```\n\n"
+        "- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "```python\nprint({i})\n```\n\n"
     )
     text, i = "", 0
     while len(text.split(" ")) < tokens:

@@ -7,7 +7,7 @@ from odoo.http import request
 from ..exceptions import ChatRefusal
 from ..lib import sse
 
-# Room for the multipart envelope around the file or message (boundaries, headers, the other fields).
+# Room for the multipart envelope around the file or message (boundaries, headers, other fields).
 MULTIPART_SLACK = 64 * 1024
 # A character is at most 4 bytes of UTF-8, each %XX-escaped in an urlencoded form.
 BYTES_PER_CHAR = 12

@@ -59,7 +59,10 @@ def place(groups, budget):
         allowance = allocate([len(doc.text) for doc in group], budget)
         budget -= sum(allowance)
         placed.append(
-            [Placed(doc, cut_at_line(doc.text, size)) for doc, size in zip(group, allowance)]
+            [
+                Placed(doc, cut_at_line(doc.text, size))
+                for doc, size in zip(group, allowance, strict=True)
+            ]
         )
     return placed
 

@@ -8,6 +8,7 @@ object: the Extraction's fields, or "error" and "message" (an ExtractionError), 
 (this process's maximum resident memory).
 """
 
+import contextlib
 import os
 import resource
 import signal
@@ -64,13 +65,10 @@ def main(memory_bytes, cpu_seconds, request):
 def _peak_kb():
     """Peak resident memory since exec. ru_maxrss would do but for a child started with vfork
     (as subprocess does): it keeps the parent's peak across exec."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

@@ -18,6 +18,7 @@ limit: a 300-page PDF, a 10 MB spreadsheet and a 10 MB Word document; see benchm
   RETRY_AFTER_SECONDS.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -122,12 +123,10 @@ def _answer(returncode, out, err, elapsed, cpu_seconds):
         raise over_limit("timeout")
     if returncode == -signal.SIGKILL:
         raise over_limit("memory")
-    try:
+    with contextlib.suppress(ValueError):
         answer = json.loads(out)
         if returncode == 0 and isinstance(answer, dict) and "peak_kb" in answer:
             return answer
-    except ValueError:
-        pass
     _logger.warning(
         "Text extraction failed (exit status %s): %s",
         returncode,

@@ -275,7 +275,7 @@ class Hub:
             )
             return False
         with self.lock:
-            for answer, _content, _reasoning, counts in progress:
+            for answer, *_saved in progress:
                 self.renewed_at[answer.message_id] = now
             for answer in finals:
                 self.ended_at[answer.message_id] = now

@@ -13,6 +13,7 @@ The model follows Python-Markdown's internals, hence the pinned version in scrip
 
 import html
 import re
+from itertools import pairwise
 
 from markdown.treeprocessors import Treeprocessor
 
@@ -45,7 +46,7 @@ _OTHER = None  # `last` of a link scan that is not a quote
 
 def plain_html(lines):
     """A block as readable plain text: escaped, one <br> per line, in a paragraph."""
-    return "<p>%s</p>" % "<br>".join(html.escape(line, quote=False) for line in lines)
+    return f"<p>{'<br>'.join(html.escape(line, quote=False) for line in lines)}</p>"
 
 
 class Guard:
@@ -110,7 +111,10 @@ class _Block:
     def work(self, scan_budget, copy_budget):
         """(scan steps, copied characters) of parsing the block, or bounds of them when
         those are within the budgets."""
-        scan = sum(_row_split_steps(line, depth) for line, (depth, _) in zip(self.lines, self.info))
+        scan = sum(
+            _row_split_steps(line, depth)
+            for line, (depth, _) in zip(self.lines, self.info, strict=True)
+        )
         scan += sum(self._split_steps(first, end) for first, end in self.chunks)
         if scan > scan_budget:
             return scan, 0
@@ -195,7 +199,7 @@ class _Block:
                 bounds.append(index)
             index += 1
         bounds.append(end)
-        return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+        return [(a, b) for a, b in pairwise(bounds) if a < b]
 
     def _starts_table(self, index, end):
         # An indented first line makes a code block (tested before tables).

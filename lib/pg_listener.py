@@ -12,6 +12,7 @@ import threading
 import time
 
 import psycopg2
+from psycopg2 import sql
 
 _logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Listener(threading.Thread):
         try:
             conn.autocommit = True
             with conn.cursor() as cr:
-                cr.execute(f'LISTEN "{self.channel}"')
+                cr.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             self.on_reconnect()
             while True:
                 if select.select([conn], [], [], POLL_TIMEOUT) == ([], [], []):

@@ -14,7 +14,8 @@ from collections import namedtuple
 from urllib.parse import quote, unquote
 
 import markdown
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from . import markdown_guard
 

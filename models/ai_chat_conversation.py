@@ -66,7 +66,7 @@ class AiChatConversation(models.Model):
     @tools.ormcache()
     def _get_chat_settings(self):
         """Parsed once per registry: any system parameter change clears the cache it is in."""
-        # sudo: ir.config_parameter - users may not read system parameters; the key stays server-side
+        # sudo: ir.config_parameter - users may not read system parameters; the key stays here
         return ChatSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
 
     # -- access ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class AiChatConversation(models.Model):
 
     @api.model
     def _stream_record(self, turn):
-        """Write the turn: (question, answer), the answer `streaming`, both as the user sees them."""
+        """Writes the turn (question, answer), the answer `streaming`, both seen as the user."""
         # sudo: ai.chat.* - users only rename and delete chat rows themselves; this request
         # checked above that the conversation and the retried question are the user's own
         Message = self.env["ai.chat.message"].sudo()
@@ -324,7 +324,7 @@ class AiChatConversation(models.Model):
 
     @api.model
     def _stream_retry_target(self, conversation, retry_of):
-        """(question, answer) for retry_of, which must be the conversation's finished last answer."""
+        """(question, answer) for retry_of: it must be the conversation's last finished answer."""
         Message = self.env["ai.chat.message"]
         if not retry_of:
             return Message, Message
@@ -368,7 +368,8 @@ class AiChatConversation(models.Model):
         if not hub.reserve(settings.max_running_answers):
             raise unavailable(
                 self.env._(
-                    "The server is answering too many questions at once. Try again in a few seconds."
+                    "The server is answering too many questions at once. "
+                    "Try again in a few seconds."
                 ),
                 retry_after=RETRY_AFTER_SECONDS,
             )
@@ -378,26 +379,33 @@ class AiChatConversation(models.Model):
     @api.model
     def _stream_error_messages(self):
         """Words for a person, in the user's language, for each failure code."""
-        _ = self.env._
         return {
-            codes.AUTH: _("The AI service rejected the API key. Ask an administrator to check it."),
-            codes.FORBIDDEN: _("The AI service refused access to this model."),
-            codes.NOT_FOUND: _("The AI service does not know this model or address."),
-            codes.RATE_LIMIT: _("The AI service is busy or over its quota. Try again in a moment."),
-            codes.BAD_REQUEST: _("The AI service could not handle this request."),
-            codes.REDIRECT: _(
+            codes.AUTH: self.env._(
+                "The AI service rejected the API key. Ask an administrator to check it."
+            ),
+            codes.FORBIDDEN: self.env._("The AI service refused access to this model."),
+            codes.NOT_FOUND: self.env._("The AI service does not know this model or address."),
+            codes.RATE_LIMIT: self.env._(
+                "The AI service is busy or over its quota. Try again in a moment."
+            ),
+            codes.BAD_REQUEST: self.env._("The AI service could not handle this request."),
+            codes.REDIRECT: self.env._(
                 "The AI service redirected the request to another address, which is "
                 "not followed. Check the API URL in Settings."
             ),
-            codes.SERVER: _("The AI service had an internal error. Try again in a moment."),
-            codes.TIMEOUT: _("The AI service did not answer in time."),
-            codes.CONNECTION: _("The AI service could not be reached or dropped the connection."),
-            codes.MALFORMED: _("The AI service sent an answer that could not be read."),
-            codes.CUT: _("The AI service ended the answer before it was complete."),
-            codes.DEADLINE: _("The answer took too long and was cut off."),
-            codes.TOO_LONG: _("The answer was too long and was cut off."),
-            codes.DELETED: _("The conversation was deleted."),
-            codes.INTERNAL: _("Something went wrong on the server."),
+            codes.SERVER: self.env._(
+                "The AI service had an internal error. Try again in a moment."
+            ),
+            codes.TIMEOUT: self.env._("The AI service did not answer in time."),
+            codes.CONNECTION: self.env._(
+                "The AI service could not be reached or dropped the connection."
+            ),
+            codes.MALFORMED: self.env._("The AI service sent an answer that could not be read."),
+            codes.CUT: self.env._("The AI service ended the answer before it was complete."),
+            codes.DEADLINE: self.env._("The answer took too long and was cut off."),
+            codes.TOO_LONG: self.env._("The answer was too long and was cut off."),
+            codes.DELETED: self.env._("The conversation was deleted."),
+            codes.INTERNAL: self.env._("Something went wrong on the server."),
         }
 
     @api.model

@@ -44,10 +44,10 @@ class AiChatDocument(models.AbstractModel):
             extraction = extract_text(data, name, max_chars=settings.document_chars)
         except ExtractionBusy:
             raise too_many(
-                self._extraction_messages()["busy"], retry_after=RETRY_AFTER_SECONDS
+                self._extraction_message("busy"), retry_after=RETRY_AFTER_SECONDS
             ) from None
         except ExtractionError as exc:
-            raise ChatRefusal(self._extraction_messages()[exc.code]) from None
+            raise ChatRefusal(self._extraction_message(exc.code)) from None
         self._check_pending_quota(settings)  # again under the lock, which lasts to the commit
         attachment = self.env["ir.attachment"].create(
             {
@@ -130,7 +130,7 @@ class AiChatDocument(models.AbstractModel):
             try:
                 extraction = extract_text(file.raw, file.name, max_chars=settings.document_chars)
             except ExtractionError as exc:
-                chips.append(self._refused_chip(file, self._extraction_messages()[exc.code]))
+                chips.append(self._refused_chip(file, self._extraction_message(exc.code)))
                 continue
             copy = file.copy(
                 {
@@ -248,10 +248,15 @@ class AiChatDocument(models.AbstractModel):
             [self._document(a, settings, stored.get(a.id)) for a in files] for _, files in carriers
         ]
         placed = documents.place(groups, settings.document_chars)
-        attached = {index: documents.preamble(group) for (index, _), group in zip(carriers, placed)}
+        attached = {
+            index: documents.preamble(group)
+            for (index, _), group in zip(carriers, placed, strict=True)
+        }
         info = {}
         if carriers and carriers[0][0] == len(turns) - 1:
-            for position, (attachment, item) in enumerate(zip(carriers[0][1], placed[0])):
+            for position, (attachment, item) in enumerate(
+                zip(carriers[0][1], placed[0], strict=True)
+            ):
                 info[str(attachment.id)] = {
                     "position": position,
                     "chars": len(item.text),
@@ -276,9 +281,9 @@ class AiChatDocument(models.AbstractModel):
         except ExtractionBusy:
             if stored:  # shorter than the budget allows now, but better than no text
                 return documents.FileText(attachment.name, stored.text or "", stored.total_chars)
-            return documents.FileText(attachment.name, error=self._extraction_messages()["busy"])
+            return documents.FileText(attachment.name, error=self._extraction_message("busy"))
         except ExtractionError as exc:
-            return documents.FileText(attachment.name, error=self._extraction_messages()[exc.code])
+            return documents.FileText(attachment.name, error=self._extraction_message(exc.code))
         self._store_text(
             attachment, extraction.text, extraction.total_chars, extraction.kind, settings
         )
@@ -366,41 +371,51 @@ class AiChatDocument(models.AbstractModel):
         return self.env._("The file is larger than %(size)s MB.", size=settings.max_file_mb)
 
     @api.model
-    def _extraction_messages(self):
+    def _extraction_message(self, code):
+        """Why a file is refused, in the user's language."""
+        return self._extraction_words()[code]
+
+    @api.model
+    def _extraction_words(self):
         """Words for a person for each ExtractionError code (extract.REASONS)."""
-        _ = self.env._
         return {
-            "unsupported": _(
+            "unsupported": self.env._(
                 "This file type is not supported. Attach a PDF, an office "
                 "document, a spreadsheet or a text file."
             ),
-            "old_office": _(
+            "old_office": self.env._(
                 "Old Office files (.doc, .ppt) cannot be read: save this one as "
                 ".docx or .pptx and attach it again."
             ),
-            "image": _(
+            "image": self.env._(
                 "Pictures are not read (there is no text recognition): attach a "
                 "document with a text layer instead."
             ),
-            "archive": _("Archives are not opened: attach the files inside instead."),
-            "executable": _("Programs are not read: attach a document instead."),
-            "media": _("Audio and video files are not read: attach a transcript instead."),
-            "encoding": _("The text encoding of this file cannot be read: save it as UTF-8."),
-            "corrupt": _("This file is damaged and cannot be read."),
-            "password": _(
-                "This PDF is protected by a password: remove the password and attach " "it again."
+            "archive": self.env._("Archives are not opened: attach the files inside instead."),
+            "executable": self.env._("Programs are not read: attach a document instead."),
+            "media": self.env._("Audio and video files are not read: attach a transcript instead."),
+            "encoding": self.env._(
+                "The text encoding of this file cannot be read: save it as UTF-8."
             ),
-            "encrypted": _(
+            "corrupt": self.env._("This file is damaged and cannot be read."),
+            "password": self.env._(
+                "This PDF is protected by a password: remove the password and attach it again."
+            ),
+            "encrypted": self.env._(
                 "This PDF is encrypted in a way that cannot be read: save an "
                 "unencrypted copy and attach it again."
             ),
-            "empty": _("This file contains no text."),
-            "no_text": _("This PDF has no text layer (a scan?). Run it through OCR first."),
-            "bomb": _("This file inflates to an abnormal size (a zip bomb?) and was not read."),
-            "too_large": _("This file is too large to read once uncompressed."),
-            "memory": _("This file needs too much memory to read."),
-            "timeout": _("This file took too long to read."),
-            "busy": _("The server is reading other files. Try again in a few seconds."),
+            "empty": self.env._("This file contains no text."),
+            "no_text": self.env._(
+                "This PDF has no text layer (a scan?). Run it through OCR first."
+            ),
+            "bomb": self.env._(
+                "This file inflates to an abnormal size (a zip bomb?) and was not read."
+            ),
+            "too_large": self.env._("This file is too large to read once uncompressed."),
+            "memory": self.env._("This file needs too much memory to read."),
+            "timeout": self.env._("This file took too long to read."),
+            "busy": self.env._("The server is reading other files. Try again in a few seconds."),
         }
 
     @api.model

@@ -19,7 +19,8 @@ from odoo.sql_db import connection_info_for
 from odoo.tools import SQL, config
 
 from ..exceptions import not_found, too_many
-from ..lib import error_codes as codes, pg_listener, sse
+from ..lib import error_codes as codes
+from ..lib import pg_listener, sse
 from ..lib.answers import Answer, follow, follow_stored
 from ..lib.hub import hub_for
 
@@ -40,7 +41,7 @@ class AiChatMessage(models.Model):
     _inherit = "ai.chat.message"
 
     def init(self):
-        super().init()
+        result = super().init()
         self.env.cr.execute(
             SQL(f"""
             CREATE UNLOGGED TABLE IF NOT EXISTS ai_chat_answer_progress (
@@ -53,6 +54,7 @@ class AiChatMessage(models.Model):
             )
         """)
         )
+        return result
 
     # -- the hub of this process -----------------------------------------------------------
 
@@ -221,7 +223,8 @@ class AiChatMessage(models.Model):
         ids = [mid for _uid, mid, _values, _fallback in finals]
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM ai_chat_message WHERE id = ANY(%s) AND state = 'streaming' FOR UPDATE",
+                "SELECT id FROM ai_chat_message"
+                " WHERE id = ANY(%s) AND state = 'streaming' FOR UPDATE",
                 ids,
             )
         )
@@ -272,7 +275,8 @@ class AiChatMessage(models.Model):
         self.env.cr.execute(
             SQL(f"""
             UPDATE ai_chat_message m SET state = 'interrupted', write_date = {_NOW}
-             WHERE m.state = 'streaming' AND m.create_date < {_NOW} - interval '{ORPHAN_SECONDS} seconds'
+             WHERE m.state = 'streaming'
+               AND m.create_date < {_NOW} - interval '{ORPHAN_SECONDS} seconds'
                AND NOT EXISTS (SELECT 1 FROM ai_chat_answer_progress p WHERE p.message_id = m.id)
          RETURNING m.id
         """)

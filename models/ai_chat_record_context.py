@@ -250,7 +250,7 @@ class AiChatRecordContext(models.AbstractModel):
                 self._record_value_text(line, fields_info[name], values[name]) or ""
                 for name in columns
             ]
-            for line, values in zip(shown, shown.read(columns))
+            for line, values in zip(shown, shown.read(columns), strict=True)
         ]
         filled = [index for index in range(len(columns)) if any(row[index] for row in rows)] or [0]
         labels = [fields_info[columns[index]]["string"] for index in filled]
@@ -265,9 +265,8 @@ class AiChatRecordContext(models.AbstractModel):
     def _record_value_text(self, record, info, value):
         """One value as read() returns it, as text for a person; "" when empty."""
         kind = info["type"]
-        _ = self.env._
         if kind == "boolean":
-            return _("Yes") if value else _("No")
+            return self.env._("Yes") if value else self.env._("No")
         if value is False or value is None or value == "" or value == []:
             return ""
         if kind == "many2one":
@@ -276,7 +275,7 @@ class AiChatRecordContext(models.AbstractModel):
             names = self.env[info["relation"]].browse(value[:MANY2MANY_MAX_NAMES])
             text = ", ".join(names._filtered_access("read").mapped("display_name"))
             more = len(value) - MANY2MANY_MAX_NAMES
-            return text + (_(" and %(count)s more", count=more) if more > 0 else "")
+            return text + (self.env._(" and %(count)s more", count=more) if more > 0 else "")
         if kind == "selection":
             return dict(info.get("selection") or []).get(value, str(value))
         if kind == "date":
@@ -312,7 +311,7 @@ class AiChatRecordContext(models.AbstractModel):
         messages = messages[::-1]
         result = []
         for message, values in zip(
-            messages, messages.read(["author_id", "email_from", "date", "body"])
+            messages, messages.read(["author_id", "email_from", "date", "body"]), strict=True
         ):
             body = html2plaintext(values["body"] or "").strip()
             if not body:

@@ -2,7 +2,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..lib import error_codes as codes, settings as chat_settings
+from ..lib import error_codes as codes
+from ..lib import settings as chat_settings
 from ..lib.upstream import UpstreamConfig, UpstreamError, list_models
 
 DEFAULTS = chat_settings.ChatSettings()
@@ -81,7 +82,8 @@ class ResConfigSettings(models.TransientModel):
         string="Answers at once per server process",
         config_parameter=PREFIX + "max_running_answers",
         default=DEFAULTS.max_running_answers,
-        help="Past it a new question is refused for a few seconds (503), before anything is stored.",
+        help="Past it a new question is refused for a few seconds (503), before anything is "
+        "stored.",
     )
 
     ai_stream_chat_max_file_mb = fields.Integer(
@@ -128,7 +130,7 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(
                 self.env._("Extra request parameters: %(problem)s.", problem=exc)
             ) from None
-        super().set_values()
+        return super().set_values()
 
     def action_ai_stream_chat_test_connection(self):
         """Lists the models the configured server offers, or says what is wrong."""

@@ -55,7 +55,10 @@ def odoo_env():
 
 
 def check_odoo():
-    probe = "import odoo.release as r, odoo, os; print(r.version_info[0], os.path.dirname(os.path.dirname(odoo.__file__)))"
+    probe = (
+        "import odoo.release as r, odoo, os; "
+        "print(r.version_info[0], os.path.dirname(os.path.dirname(odoo.__file__)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=odoo_env()
     )
@@ -80,7 +83,8 @@ def check_postgres():
     except psycopg2.Error as exc:
         fail(
             f"PostgreSQL is not reachable with the PG* environment variables "
-            f"(PGHOST={os.environ.get('PGHOST', '<socket>')}, PGPORT={os.environ.get('PGPORT', '5432')}, "
+            f"(PGHOST={os.environ.get('PGHOST', '<socket>')}, "
+            f"PGPORT={os.environ.get('PGPORT', '5432')}, "
             f"PGUSER={os.environ.get('PGUSER', '<login name>')}): {exc}".strip()
         )
 
@@ -112,7 +116,8 @@ def install_chromium():
         return
     if not shutil.which("apt-get") or os.geteuid() != 0:
         fail(
-            "Chromium is needed for the browser tests: install it (Debian: apt-get install chromium)."
+            "Chromium is needed for the browser tests: install it "
+            "(Debian: apt-get install chromium)."
         )
     print("Installing chromium (apt-get)", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True)

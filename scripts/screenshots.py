@@ -8,10 +8,8 @@ import argparse
 import io
 from pathlib import Path
 
-from reportlab.pdfgen import canvas
-
 from playwright.sync_api import sync_playwright
-
+from reportlab.pdfgen import canvas
 from stack import FlakyNetwork, Odoo, browser_page, start_fake, start_odoo, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +99,8 @@ def main():
             page.fill(".o_ai_stream_chat_input", "Write the reminder again, more formal")
             page.keyboard.press("Enter")
             page.wait_for_function(
-                "document.querySelector('.o_ai_stream_chat_message_assistant')?.innerText.length > 80"
+                "document.querySelector('.o_ai_stream_chat_message_assistant')"
+                "?.innerText.length > 80"
             )
             network.down()
             page.wait_for_selector(".o_ai_stream_chat_reconnecting", timeout=20000)

@@ -8,6 +8,7 @@ fake.requests[-1]["json"]["messages"]
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -234,7 +235,8 @@ def main():
         chunks = [args.text] * args.chunks
     reply = Reply(chunks=chunks, delay=args.delay, usage=(42, len(chunks)))
     fake.next_reply = lambda: reply
-    print(fake.url, flush=True)
+    sys.stdout.write(fake.url + "\n")  # the parent reads the address from here
+    sys.stdout.flush()
     fake._server.serve_forever()
 
 

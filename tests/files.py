@@ -17,7 +17,7 @@ def make_pdf(pages, lines_per_page=40, encrypt=None):
             pdf.drawString(
                 50,
                 800 - 19 * line,
-                f"Page {page} line {line}: café, Zürich and " f"the quick brown fox.",
+                f"Page {page} line {line}: café, Zürich and the quick brown fox.",
             )
         pdf.showPage()
     pdf.save()
@@ -133,9 +133,8 @@ def make_docx(body_xml=None):
             + f"<w:tbl>{_w_row('Item', 'Price')}{_w_row('Widget', 'a|b')}</w:tbl>"
             + _w_paragraph("Signed in Zürich.")
         )
-    document = (
-        f'{_XML}<w:document xmlns:w="{_W}">' f"<w:body>{body_xml}<w:sectPr/></w:body></w:document>"
-    )
+    body = f"<w:body>{body_xml}<w:sectPr/></w:body>"
+    document = f'{_XML}<w:document xmlns:w="{_W}">{body}</w:document>'
     main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
     return _package(
         {
@@ -226,8 +225,10 @@ def make_odt():
             '<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation>'
             "<text:note-body><text:p>A footnote.</text:p></text:note-body></text:note>.</text:p>"
             "<text:list><text:list-item><text:p>First point</text:p><text:list><text:list-item>"
-            "<text:p>Nested point</text:p></text:list-item></text:list></text:list-item></text:list>"
-            '<table:table table:name="Prices"><table:table-column table:number-columns-repeated="2"/>'
+            "<text:p>Nested point</text:p></text:list-item></text:list>"
+            "</text:list-item></text:list>"
+            '<table:table table:name="Prices">'
+            '<table:table-column table:number-columns-repeated="2"/>'
             "<table:table-row><table:table-cell><text:p>Item</text:p></table:table-cell>"
             "<table:table-cell><text:p>Price</text:p></table:table-cell></table:table-row>"
             "<table:table-row><table:table-cell><text:p>Chair</text:p></table:table-cell>"
@@ -346,13 +347,14 @@ def _pdf_pages(contents, fonts=_HELVETICA, draws=True):
     return objects
 
 
-def make_nested_form_pdf(depth, fanout, deepest=pdf_text(b"Hello"), intro=None):
+def make_nested_form_pdf(depth, fanout, deepest=None, intro=None):
     """A page (after one showing `intro`, if given) draws a form that draws the next one `fanout`
-    times, `depth` forms deep; the deepest runs `deepest`, fanout ** (depth - 1) times in all."""
+    times, `depth` forms deep; the deepest runs `deepest` (by default a text showing "Hello"),
+    fanout ** (depth - 1) times in all."""
     objects = _pdf_pages(([pdf_text(intro)] if intro else []) + [b"/X Do"])
     first = len(objects) + 1
     objects += [_pdf_form(b"/X Do\n" * fanout, first + level) for level in range(1, depth)]
-    return write_pdf(objects + [_pdf_form(deepest)])
+    return write_pdf(objects + [_pdf_form(deepest or pdf_text(b"Hello"))])
 
 
 def make_self_drawing_form_pdf(fanout):

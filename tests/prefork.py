@@ -4,6 +4,7 @@ It runs as its own process tree on the test database, so it sees only committed 
 set it up through its own RPC, as an administrator would.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -85,11 +86,9 @@ class PreforkOdoo:
         deadline = time.monotonic() + timeout
         for base in (self.http, self.gevent):  # the gevent process loads its registry lazily
             while True:
-                try:
+                with contextlib.suppress(requests.RequestException):
                     if requests.get(base + "/web/login", timeout=30).status_code == 200:
                         break
-                except requests.RequestException:
-                    pass
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "the prefork server did not start: "

@@ -19,7 +19,8 @@ class TestInterruptedCron(TransactionCase):
         )
         self.env["ir.config_parameter"].sudo().set_param("ai_stream_chat.max_stream_seconds", "300")
         self.env.cr.execute(
-            "UPDATE ai_chat_message SET create_date = now() at time zone 'UTC' - interval '400 seconds' WHERE id = %s",
+            "UPDATE ai_chat_message"
+            " SET create_date = now() at time zone 'UTC' - interval '400 seconds' WHERE id = %s",
             (stale.id,),
         )
         self.env.invalidate_all()

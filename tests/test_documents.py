@@ -281,7 +281,7 @@ class TestDocuments(AiStreamChatCase):
         self.assertEqual(self.of(events, "done")[0]["state"], "done")
 
     def test_every_refusal_reason_has_words_for_the_user(self):
-        words = self.env["ai.chat.document"]._extraction_messages()
+        words = self.env["ai.chat.document"]._extraction_words()
         self.assertEqual(set(words), set(REASONS))
         self.assertTrue(all(words.values()))
 

@@ -3,7 +3,8 @@ no database and no threads."""
 
 from unittest import TestCase
 
-from ..lib import error_codes as codes, sse
+from ..lib import error_codes as codes
+from ..lib import sse
 from ..lib.answers import Answer, AnswerJob, follow
 from ..lib.generation import generate
 from ..lib.hub import Hub

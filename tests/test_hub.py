@@ -34,6 +34,7 @@ def job(message_id):
 
 class TestHubSaving(TestCase):
     def setUp(self):
+        super().setUp()
         self.store = FakeStore()
         self.hub = Hub(self.store, owner="test", clock=lambda: 100.0)
         self.running, self.ending = Answer(job(10)), Answer(job(20))

@@ -11,10 +11,11 @@ import re
 import unittest
 from pathlib import Path
 
+from odoo.tests import common, no_retry, tagged
+
 from odoo.addons.web.tests import (
     test_js as web_test_js,
 )  # a module: pytest collects none of its classes
-from odoo.tests import common, no_retry, tagged
 
 ADDON = "ai_stream_chat"
 TESTS_DIR = Path(__file__).resolve().parent.parent / "static" / "tests"

@@ -1,4 +1,4 @@
-"""A record as prompt text: lib/record_text.py alone, then ai.chat.record.context on real records."""
+"""A record as prompt text: lib/record_text.py alone, then ai.chat.record.context on records."""
 
 from datetime import date
 from unittest import TestCase

@@ -451,7 +451,8 @@ class TestSanitize(BaseCase):
 
     def test_policy(self):
         html = render.sanitize_html(
-            '<p style="color:red" id="x" class="o_hidden">a</p><style>p{}</style><form><b>f</b></form>'
+            '<p style="color:red" id="x" class="o_hidden">a</p>'
+            "<style>p{}</style><form><b>f</b></form>"
             '<code class="language-py o_hidden">c</code><embed src="x"><object data="x">o</object>'
         )
         self.assertEqual(html, '<p>a</p><b>f</b><code class="language-py">c</code>')

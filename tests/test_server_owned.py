@@ -9,7 +9,8 @@ from odoo import http
 from odoo.tests import tagged
 
 from ..lib.hub import Hub
-from ..models import ai_chat_conversation, ai_chat_message_progress as progress
+from ..models import ai_chat_conversation
+from ..models import ai_chat_message_progress as progress
 from .common import STREAM_URL, AiStreamChatCase
 from .fake_llm import Reply
 
@@ -71,7 +72,7 @@ class TestServerOwned(AiStreamChatCase):
             answer.fetch(["state", "content", "content_html", "reasoning"])
         return answer
 
-    def read(self, events, count):
+    def take(self, events, count):
         """The next `count` events (fewer at the end), comments left out."""
         taken = []
         for event in events:
@@ -85,7 +86,7 @@ class TestServerOwned(AiStreamChatCase):
 
     def test_stop_from_another_connection_ends_the_answer_at_once(self):
         start, events = self.start(Reply(chunks=[f"w{i} " for i in range(300)], delay=0.02))
-        seen = self.read(events, 3)
+        seen = self.take(events, 3)
         began = time.monotonic()
         response = self.stop(start["message_id"])
         self.assertEqual(response.status_code, 200, response.text)
@@ -120,7 +121,7 @@ class TestServerOwned(AiStreamChatCase):
     def test_a_stop_asked_through_the_database_reaches_the_owner(self):
         """What a stop from another process or server does: flag the row; the owner sees it."""
         start, events = self.start(Reply(chunks=[f"w{i} " for i in range(300)], delay=0.02))
-        self.read(events, 2)
+        self.take(events, 2)
         began = time.monotonic()
         with self.held_db():
             self.assertTrue(
@@ -134,7 +135,7 @@ class TestServerOwned(AiStreamChatCase):
 
     def test_resume_brings_the_viewer_up_to_date_then_follows(self):
         start, events = self.start(Reply(chunks=[f"w{i} " for i in range(40)], delay=0.02))
-        first = self.read(events, 4)
+        first = self.take(events, 4)
         resumed = list(self.events(self.resume(start["message_id"])))
         sync = resumed[0]
         self.assertEqual(sync[1], "sync")
@@ -164,9 +165,9 @@ class TestServerOwned(AiStreamChatCase):
         for pattern in ((1,), (2, 1), (3, 5, 2), (6, 1, 1, 1), (1, 1, 1, 1, 1, 1)):
             with self.subTest(pattern=pattern):
                 start, events = self.start(Reply(chunks=chunks, delay=0.01))
-                segments = [[("start",)] + self.read(events, pattern[0])]
+                segments = [[("start",)] + self.take(events, pattern[0])]
                 for count in pattern[1:]:
-                    segments.append(self.read(self.events(self.resume(start["message_id"])), count))
+                    segments.append(self.take(self.events(self.resume(start["message_id"])), count))
                 segments.append(list(self.events(self.resume(start["message_id"]))))
                 last = segments[-1]
                 self.assertEqual(last[-1][1], "done")
@@ -220,7 +221,7 @@ class TestServerOwned(AiStreamChatCase):
     def test_resume_reads_the_database_for_an_answer_generated_elsewhere(self):
         chunks = [f"w{i} " for i in range(60)]
         start, events = self.start(Reply(chunks=chunks, delay=0.03))
-        self.read(events, 3)
+        self.take(events, 3)
         # Hidden from this process's hub, as from a viewer in another process.
         with patch.object(Hub, "get", return_value=None):
             resumed = list(self.events(self.resume(start["message_id"])))
@@ -275,7 +276,8 @@ class TestServerOwned(AiStreamChatCase):
                 cr = conversation.env.cr
                 cr.precommit.add(
                     lambda: cr.execute(
-                        "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$"
+                        "DO $$ BEGIN RAISE EXCEPTION 'conflict'"
+                        " USING ERRCODE = 'serialization_failure'; END $$"
                     )
                 )
             return body

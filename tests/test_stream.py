@@ -72,7 +72,7 @@ class TestStream(AiStreamChatCase):
     def test_first_delta_arrives_before_the_upstream_finishes(self):
         self.fake.script(Reply(chunks=[f"w{i} " for i in range(20)], delay=0.1))
         response = self.open_stream(message="Count")
-        for _id, event, data in self.events(response):
+        for _id, event, _data in self.events(response):
             if event == "delta":
                 break
         self.assertFalse(

@@ -67,9 +67,8 @@ def extract_text(data, filename, mimetype=None, max_chars=DEFAULT_MAX_CHARS):
         raise over_limit("memory") from None
     except Exception as exc:  # libraries fail on hostile input with any exception type
         _logger.debug("Cannot extract text from %r (%s): %s", filename, found.kind, exc)
-        raise ExtractionError(
-            "corrupt", f"This {found.label} is damaged and cannot be " "read."
-        ) from exc
+        message = f"This {found.label} is damaged and cannot be read."
+        raise ExtractionError("corrupt", message) from exc
     text = read.text.strip()
     if not text:
         raise ExtractionError("empty")

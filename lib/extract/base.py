@@ -1,8 +1,8 @@
 """What every format module shares: the error a refused file raises, the reasons it can give,
 what a reader returns, and the registry row that describes a format."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Why a file is refused, by code. The code is stable (the server says it to the user in their
 # language: models/ai_chat_document.py has words for each, a test checks none is missing); the

@@ -115,7 +115,7 @@ class _PageWork:
                 len(item)
                 for operand in operands
                 for item in (operand if isinstance(operand, list) else [operand])
-                if isinstance(item, (str, bytes))
+                if isinstance(item, str | bytes)
             )
             # PyPDF2's time grows with the square of a string's length, its memory with the text.
             if self.shown > PDF_MAX_PAGE_TEXT:

@@ -16,7 +16,7 @@ def _index(attribute):
                 continue
             if value in index:
                 raise ValueError(
-                    f"{attribute} {value!r} claimed by {index[value].kind} and " f"{row.kind}"
+                    f"{attribute} {value!r} claimed by {index[value].kind} and {row.kind}"
                 )
             index[value] = row
     return index

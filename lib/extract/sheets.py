@@ -2,8 +2,10 @@
 markdown table, cut to a number of rows and columns and to the budget, with notes for what was
 left out."""
 
+import contextlib
 import io
-from datetime import date, datetime, time as dt_time
+from datetime import date, datetime
+from datetime import time as dt_time
 
 from . import office, package
 from .base import Format, Read
@@ -65,15 +67,14 @@ def _ods_rows(table):
 
 def _ods_value(cell):
     kind = cell.get(_OFFICE + "value-type")
-    try:
+    # A malformed typed value: the displayed text below is still right.
+    with contextlib.suppress(TypeError, ValueError, AttributeError):
         if kind in ("float", "percentage", "currency"):
             return float(cell.get(_OFFICE + "value"))
         if kind == "date":
             return cell.get(_OFFICE + "date-value").replace("T", " ").removesuffix(" 00:00:00")
         if kind == "boolean":
             return cell.get(_OFFICE + "boolean-value") == "true"
-    except (TypeError, ValueError, AttributeError):
-        pass  # a malformed typed value: the displayed text below is still right
     return office.odf_cell_text(cell) or None
 
 
@@ -207,7 +208,7 @@ def _format_cell(value):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
-    if isinstance(value, (date, dt_time)):
+    if isinstance(value, date | dt_time):
         return value.isoformat()
     return str(value)[:SHEET_MAX_CELL_CHARS].strip()
 

@@ -1,9 +1,11 @@
 """Text files: plain text, markdown, CSV, JSON, XML and source code as they are (decoded, newlines
 normalised), HTML as its visible text."""
 
+import contextlib
 import re
 
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from .base import ExtractionError, Format, Read
 
@@ -50,10 +52,8 @@ def _decode_text(data):
                 raise ExtractionError("encoding") from None
     if b"\x00" in data or looks_binary(data[:4096]):
         raise ExtractionError("unsupported", "This file is not text.")
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return _normalize_newlines(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
     import chardet
 
     guess = chardet.detect(data[:CHARDET_SAMPLE])

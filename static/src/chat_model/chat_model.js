@@ -115,13 +115,13 @@ export class ChatModel {
      * @param {string} name
      */
     async rename(conversationId, name) {
-        name = name.trim();
+        const newName = name.trim();
         const conversation = this.state.conversations.find((c) => c.id === conversationId);
-        if (!name || !conversation || name === conversation.name) {
+        if (!newName || !conversation || newName === conversation.name) {
             return;
         }
-        await this.orm.write(MODEL, [conversationId], { name });
-        conversation.name = name;
+        await this.orm.write(MODEL, [conversationId], { name: newName });
+        conversation.name = newName;
     }
 
     /**
@@ -216,11 +216,11 @@ export class ChatModel {
             return;
         }
         if (text !== undefined) {
-            text = text.trim();
-            if (!text) {
+            const edited = text.trim();
+            if (!edited) {
                 return;
             }
-            question.content = text;
+            question.content = edited;
         }
         const fields = { message: question.content };
         // Without an id the server saved nothing: repeat the request that failed as it was.
@@ -261,11 +261,11 @@ export class ChatModel {
      * @param {Object} answer the assistant message to (re)write
      * @param {{message: string, retry_of?: number}} fields
      */
-    async _stream(answer, fields) {
+    async _stream(answer, questionFields) {
         const state = this.state;
         const thread = state.messages;
         const conversationId = state.conversationId;
-        fields = { ...fields };
+        const fields = { ...questionFields };
         if (conversationId) {
             fields.conversation_id = conversationId;
             this.liveThreads.set(conversationId, thread);
@@ -323,52 +323,55 @@ export class ChatModel {
      * @param {(options: Object) => Promise} open the first request (send, or resume)
      */
     async _watch(thread, answer, open) {
+        let connect = open;
         const controller = new AbortController();
         this.controllers.set(answer.localId, controller);
-        let attempt = 0;
-        let received = false;
-        let lastEventId = null;
+        const link = { attempt: 0, received: false, lastEventId: null };
         const onEvent = (name, data, id) => {
-            received = true;
+            link.received = true;
             answer.reconnecting = false; // back in touch
-            lastEventId = id;
+            link.lastEventId = id;
             this.events.push({ thread, answer, name, data });
         };
         try {
-            for (;;) {
-                try {
-                    await open({ signal: controller.signal, onEvent, lastEventId });
-                    this.events.flush();
-                    return;
-                } catch (error) {
-                    this.events.flush();
-                    if (
-                        !(error instanceof StreamInterruptedError) ||
-                        !answer.id ||
-                        controller.signal.aborted
-                    ) {
-                        this._failed(answer, error);
-                        return;
-                    }
-                }
-                attempt = received ? 0 : attempt + 1;
-                received = false;
-                answer.reconnecting = true;
-                if (
-                    !(await this._wait(
-                        RECONNECT_DELAYS[Math.min(attempt, RECONNECT_DELAYS.length - 1)],
-                        controller.signal
-                    ))
-                ) {
-                    return;
-                }
-                open = (options) => this.aiStream.resume(answer.id, options);
+            while (await this._readConnection(connect, answer, controller, link, onEvent)) {
+                connect = (options) => this.aiStream.resume(answer.id, options);
             }
         } finally {
             answer.reconnecting = false;
             answer.live = false;
             this.controllers.delete(answer.localId);
         }
+    }
+
+    /**
+     * Read one connection's events. True when it dropped mid-answer and the delay before the
+     * next attempt has passed: the caller resumes.
+     *
+     * @param {(options: Object) => Promise} connect
+     * @param {Object} answer
+     * @param {AbortController} controller stops the answer's reading (Stop, a new question)
+     * @param {{attempt: number, received: boolean, lastEventId: ?string}} link
+     * @param {(name: string, data: Object, id: ?string) => void} onEvent
+     */
+    async _readConnection(connect, answer, controller, link, onEvent) {
+        try {
+            await connect({ signal: controller.signal, onEvent, lastEventId: link.lastEventId });
+            this.events.flush();
+            return false;
+        } catch (error) {
+            this.events.flush();
+            const dropped = error instanceof StreamInterruptedError && answer.id;
+            if (!dropped || controller.signal.aborted) {
+                this._failed(answer, error);
+                return false;
+            }
+        }
+        link.attempt = link.received ? 0 : link.attempt + 1;
+        link.received = false;
+        answer.reconnecting = true;
+        const delay = RECONNECT_DELAYS[Math.min(link.attempt, RECONNECT_DELAYS.length - 1)];
+        return this._wait(delay, controller.signal);
     }
 
     /**

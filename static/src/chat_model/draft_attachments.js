@@ -54,9 +54,9 @@ export class DraftAttachments {
             attachment.kind === "record" && attachment.record
                 ? state.attachments.filter((a) => a.record?.key === attachment.record.key)
                 : [attachment];
-        for (const { localId } of group) {
-            this.uploads.get(localId)?.abort();
-            this.uploads.delete(localId);
+        for (const member of group) {
+            this.uploads.get(member.localId)?.abort();
+            this.uploads.delete(member.localId);
         }
         if (attachment.record && attachment.kind === "record") {
             this.recordRequests.delete(attachment.record.key);
@@ -88,7 +88,6 @@ export class DraftAttachments {
      * @param {{withMessages?: boolean, withAttachments?: boolean}} [options]
      */
     async attachRecord(resModel, resId, { withMessages = false, withAttachments = false } = {}) {
-        const state = this.state;
         const record = {
             key: `${resModel},${resId}`,
             resModel,
@@ -100,23 +99,40 @@ export class DraftAttachments {
         this.recordRequests.set(record.key, token);
         const placeholder = makeAttachment({ kind: "record", status: "uploading", record });
         this._replaceRecord(record.key, [placeholder]);
-        let attachments;
+        const attachments = await this._recordAttachments(record);
+        // Unless the user removed it, or asked again meanwhile.
+        if (this.recordRequests.get(record.key) === token) {
+            this._replaceRecord(record.key, attachments);
+            this._refuseOverCount();
+        }
+    }
+
+    /**
+     * What the server attaches for the record, or one chip saying why it could not.
+     *
+     * @param {Object} record
+     * @returns {Promise<Object[]>}
+     */
+    async _recordAttachments(record) {
         try {
-            const chips = await this.orm.call(MODEL, "chat_attach_record", [resModel, resId], {
-                with_messages: withMessages,
-                with_attachments: withAttachments,
-            });
-            attachments = chips.map((data, index) =>
+            const chips = await this.orm.call(
+                MODEL,
+                "chat_attach_record",
+                [record.resModel, record.resId],
+                { with_messages: record.withMessages, with_attachments: record.withAttachments }
+            );
+            const attachments = chips.map((data) =>
                 attachmentFromServer(data, {
                     record: { ...record, hasChatter: Boolean(data.record?.has_chatter) },
                 })
             );
-            if (!attachments.length) {
-                throw new Error(_t("Nothing of this record can be attached."));
+            if (attachments.length) {
+                return attachments;
             }
+            throw new Error(_t("Nothing of this record can be attached."));
         } catch (error) {
             const message = error?.data?.message || error?.message || "";
-            attachments = [
+            return [
                 makeAttachment({
                     kind: "record",
                     status: "error",
@@ -124,11 +140,6 @@ export class DraftAttachments {
                     record,
                 }),
             ];
-        }
-        // Unless the user removed it, or asked again meanwhile.
-        if (this.recordRequests.get(record.key) === token) {
-            this._replaceRecord(record.key, attachments);
-            this._refuseOverCount();
         }
     }
 
@@ -171,6 +182,19 @@ export class DraftAttachments {
 
     /** @param {File} file */
     async _uploadFile(file) {
+        const attachment = this._draftFor(file);
+        if (attachment.status !== "error") {
+            await this._send(file, attachment);
+        }
+    }
+
+    /**
+     * The file's chip in the draft, already in error when the draft is full or the file too
+     * large.
+     *
+     * @param {File} file
+     */
+    _draftFor(file) {
         const state = this.state;
         const maxBytes = state.config.max_file_bytes;
         state.attachments.push(
@@ -183,13 +207,19 @@ export class DraftAttachments {
         );
         const attachment = state.attachments.at(-1); // the reactive one: the UI follows it
         this._refuseOverCount();
-        if (attachment.status === "error") {
-            return;
-        }
-        if (maxBytes && file.size > maxBytes) {
+        if (attachment.status !== "error" && maxBytes && file.size > maxBytes) {
             Object.assign(attachment, { status: "error", error: this._tooLargeText(file.size) });
-            return;
         }
+        return attachment;
+    }
+
+    /**
+     * Upload the file, its progress and outcome shown on its chip.
+     *
+     * @param {File} file
+     * @param {Object} attachment the reactive chip
+     */
+    async _send(file, attachment) {
         const controller = new AbortController();
         this.uploads.set(attachment.localId, controller);
         try {

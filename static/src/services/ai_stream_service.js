@@ -151,21 +151,30 @@ async function openStream(url, init, signal) {
         throw new SessionExpiredError();
     }
     if (!response.ok) {
-        let body = "";
-        try {
-            body = await response.text();
-        } catch {
-            if (signal?.aborted) {
-                throw abortError(signal);
-            }
-        }
-        const contentType = response.headers.get("Content-Type") || "";
-        throw new StreamHttpError(response.status, extractReason(body, contentType));
+        throw await refusal(response, signal);
     }
     if (!response.body) {
         throw new StreamInterruptedError("The server sent an empty answer.");
     }
     return response;
+}
+
+/**
+ * @param {Response} response a refusal (not 2xx)
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<StreamHttpError>} with the server's reason, when its body can be read
+ */
+async function refusal(response, signal) {
+    let body = "";
+    try {
+        body = await response.text();
+    } catch {
+        if (signal?.aborted) {
+            throw abortError(signal);
+        }
+    }
+    const contentType = response.headers.get("Content-Type") || "";
+    return new StreamHttpError(response.status, extractReason(body, contentType));
 }
 
 /**

@@ -42,17 +42,37 @@ function looksLikeHtml(body) {
  */
 function readAnswer(xhr) {
     const body = typeof xhr.response === "string" ? xhr.response : xhr.responseText || "";
+    const html = looksLikeHtml(body);
+    checkStatus(xhr, body, html);
+    return parseChip(body, html, xhr.status);
+}
+
+/**
+ * @param {XMLHttpRequest} xhr
+ * @param {string} body
+ * @param {boolean} html the body is a page
+ * @throws {SessionExpiredError|UploadHttpError} unless the upload succeeded
+ */
+function checkStatus(xhr, body, html) {
     const status = xhr.status;
     // XHR follows redirects: a lost session ends on the login page.
     if ((status >= 300 && status < 400) || /\/web\/login\b/.test(xhr.responseURL || "")) {
         throw new SessionExpiredError();
     }
-    const html = looksLikeHtml(body);
     if (status < 200 || status >= 300) {
         // A 413 page of the server's own limit says nothing useful: the caller words it.
         const reason = status === 413 && html ? "" : extractReason(body, html ? "text/html" : "");
         throw new UploadHttpError(status, reason);
     }
+}
+
+/**
+ * @param {string} body a successful answer
+ * @param {boolean} html the body is a page
+ * @param {number} status
+ * @returns {Object} the chip
+ */
+function parseChip(body, html, status) {
     let chip = null;
     try {
         chip = JSON.parse(body);
