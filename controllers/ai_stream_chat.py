@@ -133,7 +133,7 @@ class AiStreamChatController(http.Controller):
         try:
             if not hasattr(file, "read"):
                 raise BadRequest(request.env._("No file was sent."))
-            chip = request.env["ai.chat.document"]._upload(file.filename, file.read())
+            chip = request.env["ai.chat.attachment"]._upload(file.filename, file.read())
         except (ChatRefusal, HTTPException) as exc:
             return _refusal(exc)
         return request.make_json_response(chip)

@@ -107,7 +107,7 @@ class AiChatConversation(models.Model):
     def chat_attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """Chips for a record the user may read: its text snapshot, then its files on request."""
         self._check_chat_user()
-        return self.env["ai.chat.document"]._attach_record(
+        return self.env["ai.chat.attachment"]._attach_record(
             res_model,
             res_id,
             with_messages=with_messages,
@@ -118,7 +118,7 @@ class AiChatConversation(models.Model):
     def chat_discard_attachments(self, attachment_ids):
         """Files removed from the composer: the user's own unsent ones are deleted."""
         self._check_chat_user()
-        return self.env["ai.chat.document"]._discard(attachment_ids)
+        return self.env["ai.chat.attachment"]._discard(attachment_ids)
 
     @api.model
     def chat_list(self, search="", limit=40, offset=0):
@@ -176,7 +176,9 @@ class AiChatConversation(models.Model):
             raise ChatRefusal(self.env._("Unknown model: %(model)s", model=llm_model))
         conversation = self._stream_conversation(conversation_id)
         question, old_answer = self._stream_retry_target(conversation, retry_of)
-        attachments = self.env["ai.chat.document"]._resolve(attachment_ids, conversation, settings)
+        attachments = self.env["ai.chat.attachment"]._resolve(
+            attachment_ids, conversation, settings
+        )
         text = (message or "").strip() or (question.content or "").strip()
         if not text:
             raise ChatRefusal(self.env._("The message is empty."))
@@ -203,7 +205,7 @@ class AiChatConversation(models.Model):
             conversation.write(latest)
         else:
             conversation = self.sudo().create({"name": self._title_from(turn.text), **latest})
-        self.env["ai.chat.document"]._link(turn.attachments, conversation.sudo(False))
+        self.env["ai.chat.attachment"]._link(turn.attachments, conversation.sudo(False))
         # user_id given, not computed after the insert: one UPDATE less per message
         common = {"conversation_id": conversation.id, "user_id": conversation.user_id.id}
         answer_vals = {
@@ -249,7 +251,7 @@ class AiChatConversation(models.Model):
             # sudo: ai.chat.message - the turns of the user's own conversation, checked when the
             # request was validated; re-checking record rules per turn made long chats slow
             turns, carriers, holders = question.sudo()._prompt_turns(settings.history_chars)
-        attached, info = self.env["ai.chat.document"]._prompt_documents(
+        attached, info = self.env["ai.chat.attachment"]._prompt_documents(
             turns,
             holders,
             settings,

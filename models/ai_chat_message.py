@@ -110,7 +110,7 @@ class AiChatMessage(models.Model):
     def _attachment_chips(self):
         self.ensure_one()
         info = self.attachment_info or {}
-        Files = self.env["ai.chat.document"]
+        Files = self.env["ai.chat.attachment"]
         return [Files._chip(a, info.get(str(a.id))) for a in self._ordered_attachments()]
 
     def _ordered_attachments(self, order=()):

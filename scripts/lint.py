@@ -70,8 +70,8 @@ def commands(fix):
     # pylint-odoo needs the addon under its technical name, as Odoo loads it.
     addon = ADDONS / ADDON
     return [
-        ("ruff check", [bin_ / "ruff", "check", *(["--fix"] if fix else []), "."]),
         ("ruff format", [bin_ / "ruff", "format", *([] if fix else ["--check"]), "."]),
+        ("ruff check", [bin_ / "ruff", "check", *(["--fix"] if fix else []), "."]),
         ("pylint-odoo", [bin_ / "pylint", f"--rcfile={ROOT / '.pylintrc'}", addon]),
         (
             "eslint",

@@ -10,7 +10,7 @@ from odoo.tests import tagged
 
 from ..lib import extract_sandbox
 from ..lib.extract import REASONS
-from ..models import ai_chat_document
+from ..models import ai_chat_attachment
 from .common import AiStreamChatCase
 from .files import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip_bomb
 from .test_extract_sandbox import FORMS_BOMB, SMALL_MEMORY, WIDTHS_BOMB
@@ -128,11 +128,11 @@ class TestDocuments(AiStreamChatCase):
     def test_text_is_read_once_and_again_only_for_a_bigger_budget(self):
         self.set_param("document_chars", "1000")
         chip = self.chip("long.txt", "\n".join(f"line {i}" for i in range(1000)).encode())
-        stored = self.env["ai.chat.document.text"].search([("attachment_id", "=", chip["id"])])
+        stored = self.env["ai.chat.attachment.text"].search([("attachment_id", "=", chip["id"])])
         self.assertEqual(
             (stored.max_chars, stored.total_chars, stored.kind), (1000, chip["total_chars"], "text")
         )
-        with patch.object(ai_chat_document, "extract_text") as extract:
+        with patch.object(ai_chat_attachment, "extract_text") as extract:
             events, _ = self.chat("First", attachment_ids=str(chip["id"]))
             extract.assert_not_called()
         conversation_id = self.of(events, "start")[0]["conversation_id"]
@@ -151,7 +151,7 @@ class TestDocuments(AiStreamChatCase):
 
     def test_users_cannot_write_extracted_texts(self):
         chip = self.chip("mine.txt", b"my text")
-        Text = self.env["ai.chat.document.text"].with_user(self.user_a)
+        Text = self.env["ai.chat.attachment.text"].with_user(self.user_a)
         stored = Text.search([("attachment_id", "=", chip["id"])])
         self.assertEqual(stored.text, "my text")
         with self.assertRaises(AccessError):
@@ -159,7 +159,7 @@ class TestDocuments(AiStreamChatCase):
         with self.assertRaises(AccessError):
             Text.create({"attachment_id": chip["id"], "text": "forged"})
         self.assertFalse(
-            self.env["ai.chat.document.text"]
+            self.env["ai.chat.attachment.text"]
             .with_user(self.user_b)
             .search([("attachment_id", "=", chip["id"])])
         )
@@ -206,7 +206,7 @@ class TestDocuments(AiStreamChatCase):
         for i in range(10):
             self.chip(f"f{i}.txt", b"text %d" % i)
         with patch.object(
-            ai_chat_document, "extract_text", side_effect=AssertionError("read")
+            ai_chat_attachment, "extract_text", side_effect=AssertionError("read")
         ) as read:
             response = self.upload("one-more.txt", b"x")
         self.assertEqual(response.status_code, 429)
@@ -281,7 +281,7 @@ class TestDocuments(AiStreamChatCase):
         self.assertEqual(self.of(events, "done")[0]["state"], "done")
 
     def test_every_refusal_reason_has_words_for_the_user(self):
-        words = self.env["ai.chat.document"]._extraction_words()
+        words = self.env["ai.chat.attachment"]._extraction_words()
         self.assertEqual(set(words), set(REASONS))
         self.assertTrue(all(words.values()))
 
@@ -316,7 +316,7 @@ class TestDocuments(AiStreamChatCase):
 
     def test_file_names_are_cleaned(self):
         self.assertEqual(self.chip("../../etc/notes.txt", b"text")["name"], "notes.txt")
-        clean = self.env["ai.chat.document"]._clean_name
+        clean = self.env["ai.chat.attachment"]._clean_name
         self.assertEqual(clean("..\\..\\C:\\evil\x00\tname\n.txt"), "evil name .txt")
         self.assertEqual(clean(""), "file")
         self.assertEqual(clean("x" * 500 + ".pdf"), "x" * 196 + ".pdf")  # the type is kept
@@ -439,7 +439,7 @@ class TestDocuments(AiStreamChatCase):
             "UPDATE ir_attachment SET create_date = now() - interval '2 days' WHERE id IN %s",
             [(chip["id"], sent["id"])],
         )
-        removed = self.env["ai.chat.document"]._cron_remove_pending()
+        removed = self.env["ai.chat.attachment"]._cron_remove_pending()
         self.assertEqual(removed.ids, [chip["id"]])
         self.assertTrue(self.env["ir.attachment"].browse(sent["id"]).exists())
 

@@ -28,7 +28,7 @@ class TestInternalOnly(AiStreamChatCase):
     def test_routes_refuse_portal_users_before_any_work(self):
         before = self.counts()
         Conversation = self.registry["ai.chat.conversation"]
-        Document = self.registry["ai.chat.document"]
+        Document = self.registry["ai.chat.attachment"]
         with (
             patch.object(Conversation, "_stream_prepare") as prepare,
             patch.object(Document, "_upload") as upload,

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Why a file is refused, by code. The code is stable (the server says it to the user in their
-# language: models/ai_chat_document.py has words for each, a test checks none is missing); the
+# language: models/ai_chat_attachment.py has words for each, a test checks none is missing); the
 # English sentence is for logs, benchmarks and a caller without translations.
 REASONS = {
     "unsupported": "This file type is not supported.",

@@ -17,7 +17,7 @@ PENDING_PER_MESSAGE = 5  # uploads one user may have waiting, in messages' worth
 MAX_DISCARD = 1000  # ids one discard call looks at (a user has far fewer files waiting)
 
 
-class AiChatDocument(models.AbstractModel):
+class AiChatAttachment(models.AbstractModel):
     """Files and record snapshots attached to chat messages.
 
     They are ir.attachment rows on the conversation (res_model/res_id), so the conversation's
@@ -26,8 +26,8 @@ class AiChatDocument(models.AbstractModel):
     conversation the user sends it in.
     """
 
-    _name = "ai.chat.document"
-    _description = "AI Chat Documents"
+    _name = "ai.chat.attachment"
+    _description = "AI Chat Attachments"
 
     # -- upload --------------------------------------------------------------------------
 
@@ -196,7 +196,9 @@ class AiChatDocument(models.AbstractModel):
     def _checked(self, attachments):
         """The attachments that went through upload or Ask AI (size, type and text checked) and
         are unchanged since: not one created or rewritten over RPC."""
-        texts = self.env["ai.chat.document.text"].search([("attachment_id", "in", attachments.ids)])
+        texts = self.env["ai.chat.attachment.text"].search(
+            [("attachment_id", "in", attachments.ids)]
+        )
         return texts.filtered(lambda t: t.checksum == t.attachment_id.checksum).attachment_id
 
     @api.model
@@ -240,12 +242,12 @@ class AiChatDocument(models.AbstractModel):
             if files:
                 carriers.append((index, files))
                 seen.update(files.ids)
-        texts = self.env["ai.chat.document.text"]
+        texts = self.env["ai.chat.attachment.text"]
         if seen:
             texts = texts.search([("attachment_id", "in", list(seen))])
         stored = {text.attachment_id.id: text for text in texts}
         groups = [
-            [self._document(a, settings, stored.get(a.id)) for a in files] for _, files in carriers
+            [self._file_text(a, settings, stored.get(a.id)) for a in files] for _, files in carriers
         ]
         placed = documents.place(groups, settings.document_chars)
         attached = {
@@ -266,8 +268,8 @@ class AiChatDocument(models.AbstractModel):
         return attached, info
 
     @api.model
-    def _document(self, attachment, settings, stored):
-        """The attachment's text as stored at upload (`stored`, an ai.chat.document.text or
+    def _file_text(self, attachment, settings, stored):
+        """The attachment's text as stored at upload (`stored`, an ai.chat.attachment.text or
         None); read again only if the budget grew beyond what was kept, or it was never stored."""
         budget = settings.document_chars
         if stored and (stored.max_chars >= budget or len(stored.text or "") >= stored.total_chars):
@@ -293,9 +295,9 @@ class AiChatDocument(models.AbstractModel):
 
     @api.model
     def _store_text(self, attachment, text, total_chars, kind, settings):
-        # sudo: ai.chat.document.text - users only read their own texts; only extraction writes
+        # sudo: ai.chat.attachment.text - users only read their own texts; only extraction writes
         # them (create_uid stays the user, which the read rule checks)
-        Text = self.env["ai.chat.document.text"].sudo()
+        Text = self.env["ai.chat.attachment.text"].sudo()
         values = {
             "text": text,
             "total_chars": total_chars,

@@ -2,12 +2,12 @@
 from odoo import fields, models
 
 
-class AiChatDocumentText(models.Model):
-    """The text extracted from a chat file, kept so that no question parses a file again, in
+class AiChatAttachmentText(models.Model):
+    """The text read from a chat attachment, kept so that no question parses a file again, in
     whichever worker it lands."""
 
-    _name = "ai.chat.document.text"
-    _description = "AI Chat Document Text"
+    _name = "ai.chat.attachment.text"
+    _description = "AI Chat Attachment Text"
     _rec_name = "attachment_id"
 
     attachment_id = fields.Many2one("ir.attachment", required=True, index=True, ondelete="cascade")
