@@ -30,67 +30,14 @@ LINK_REL = "noopener noreferrer nofollow"
 
 # Removed with their content: their text is code or markup, not something to show.
 _DROP_WITH_CONTENT = frozenset(
-    {
-        "script",
-        "style",
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "svg",
-        "math",
-        "template",
-        "noscript",
-        "head",
-        "title",
-        "meta",
-        "link",
-        "base",
-    }
+    "applet base embed frame frameset head iframe link math meta noscript object script "
+    "style svg template title".split()
 )
 # Tags kept, with the only attributes they may carry; any other tag is unwrapped (text kept).
 _ALLOWED = {
     **dict.fromkeys(
-        (
-            "p",
-            "br",
-            "hr",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "ul",
-            "li",
-            "dl",
-            "dt",
-            "dd",
-            "strong",
-            "b",
-            "em",
-            "i",
-            "u",
-            "s",
-            "del",
-            "ins",
-            "kbd",
-            "samp",
-            "sub",
-            "sup",
-            "mark",
-            "small",
-            "table",
-            "caption",
-            "thead",
-            "tbody",
-            "tfoot",
-            "tr",
-        ),
+        "p br hr h1 h2 h3 h4 h5 h6 blockquote pre ul li dl dt dd strong b em i u s del ins "
+        "kbd samp sub sup mark small table caption thead tbody tfoot tr".split(),
         frozenset(),
     ),
     "ol": frozenset({"start"}),

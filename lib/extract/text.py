@@ -77,54 +77,10 @@ def _read_plain(data, max_chars):
 
 
 # Dropped with their content: code, styling and embedded objects are not text for a reader.
-_HTML_DROP = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "canvas",
-    "iframe",
-    "object",
-    "embed",
-)
+_HTML_DROP = tuple("script style noscript template svg math canvas iframe object embed".split())
 _HTML_BLOCKS = frozenset(
-    (
-        "p",
-        "div",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "main",
-        "nav",
-        "aside",
-        "address",
-        "blockquote",
-        "pre",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dt",
-        "dd",
-        "table",
-        "tr",
-        "form",
-        "fieldset",
-        "figure",
-        "figcaption",
-        "hr",
-        "title",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "body",
-    )
+    "p div section article header footer main nav aside address blockquote pre ul ol li dl "
+    "dt dd table tr form fieldset figure figcaption hr title h1 h2 h3 h4 h5 h6 body".split()
 )
 
 
@@ -189,56 +145,10 @@ def tidy(text):
     return "\n".join(lines).strip()
 
 
-_CODE_EXTENSIONS = (
-    "py",
-    "js",
-    "mjs",
-    "cjs",
-    "jsx",
-    "ts",
-    "tsx",
-    "vue",
-    "java",
-    "kt",
-    "scala",
-    "groovy",
-    "c",
-    "h",
-    "cpp",
-    "cc",
-    "cxx",
-    "hpp",
-    "cs",
-    "go",
-    "rs",
-    "rb",
-    "php",
-    "pl",
-    "lua",
-    "r",
-    "swift",
-    "dart",
-    "sql",
-    "sh",
-    "bash",
-    "zsh",
-    "ps1",
-    "bat",
-    "css",
-    "scss",
-    "sass",
-    "less",
-    "ini",
-    "cfg",
-    "conf",
-    "toml",
-    "yaml",
-    "yml",
-    "properties",
-    "env",
-    "tex",
-    "po",
-    "pot",
+_CODE_EXTENSIONS = tuple(
+    "py js mjs cjs jsx ts tsx vue java kt scala groovy c h cpp cc cxx hpp cs go rs rb php "
+    "pl lua r swift dart sql sh bash zsh ps1 bat css scss sass less ini cfg conf toml yaml "
+    "yml properties env tex po pot".split()
 )
 
 FORMATS = (
