@@ -321,21 +321,9 @@ def follow_stored(
     if snapshot is None:
         return
     renderer = IncrementalRenderer()
-    renderer.feed(snapshot["content"])
-    blocks = (renderer.update() or {"blocks": []})["blocks"]
     offsets = [len(snapshot["content"]), len(snapshot["reasoning"])]
     ended = snapshot["state"] != "streaming"
-    yield encoder.encode(
-        "sync",
-        {
-            **{
-                key: snapshot[key]
-                for key in ("message_id", "conversation_id", "state", "content", "reasoning")
-            },
-            "html": snapshot["html"] if ended else "".join(blocks),
-            "blocks": [snapshot["html"]] if ended else blocks,
-        },
-    )
+    yield encoder.encode("sync", _sync_event(snapshot, renderer, ended))
     pacer = _Pacer(clock, ping, ends_at)
     while not ended:
         changed.wait(min(poll, pacer.wait_limit()))
@@ -361,6 +349,20 @@ def follow_stored(
             "html": snapshot["html"],
         },
     )
+
+
+def _sync_event(snapshot, renderer, ended):
+    """The `sync` event's data: the stored answer so far, rendered by renderer (fed here), which
+    goes on with the text that follows."""
+    renderer.feed(snapshot["content"])
+    blocks = (renderer.update() or {"blocks": []})["blocks"]
+    data = {
+        key: snapshot[key]
+        for key in ("message_id", "conversation_id", "state", "content", "reasoning")
+    }
+    data["html"] = snapshot["html"] if ended else "".join(blocks)
+    data["blocks"] = [snapshot["html"]] if ended else blocks
+    return data
 
 
 def _stored_events(snapshot, offsets, renderer, encoder, ended):

@@ -1,13 +1,15 @@
 """The linters OCA runs on Odoo addons, pinned, on the whole tree: `make lint` checks,
 `make lint ARGS=--fix` rewrites what the tools can fix themselves.
 
-Python: ruff (lint and format, .ruff.toml) and pylint-odoo (.pylintrc) on the addon package.
+Python: ruff (lint and format, .ruff.toml), pylint-odoo (.pylintrc) on the addon package, and
+no production function over MAX_FUNCTION_LINES lines.
 JS and XML: eslint (eslint.config.cjs) and prettier (prettier.config.cjs, .prettierignore).
 The tools are installed once, beside the build (a venv and a node_modules folder), never into
 the Python that runs Odoo; later runs need no network.
 """
 
 import argparse
+import ast
 import os
 import subprocess
 import sys
@@ -27,6 +29,9 @@ HOME = BUILD / "lint"
 VENV, NODE = HOME / "venv", HOME / "node"
 ADDON = "ai_stream_chat"
 PRETTIER_FILES = ("static/**/*.{js,xml,scss}", "views/*.xml", "data/*.xml", "security/*.xml")
+# Production Python reads in small functions (eslint keeps the JS so); tests and tools may not.
+MAX_FUNCTION_LINES = 40
+PRODUCTION_PYTHON = ("controllers", "lib", "models")
 
 
 def installed(marker, tools):
@@ -90,6 +95,29 @@ def commands(fix):
     ]
 
 
+def long_functions():
+    """Production functions over MAX_FUNCTION_LINES lines (docstring, comments and blank lines
+    not counted), as `path:line name (lines)`."""
+    found = []
+    for path in sorted(p for folder in PRODUCTION_PYTHON for p in (ROOT / folder).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.split("\n")
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = node.body
+            docstring = ast.get_docstring(node) is not None and len(body) > 1
+            start = body[1].lineno if docstring else body[0].lineno
+            code = [
+                line
+                for line in lines[start - 1 : node.end_lineno]
+                if line.strip() and not line.strip().startswith("#")
+            ]
+            if len(code) > MAX_FUNCTION_LINES:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({len(code)})")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fix", action="store_true", help="let the tools rewrite the files")
@@ -106,6 +134,11 @@ def main():
         print(f"--- {name}", flush=True)
         if subprocess.run(argv, cwd=ROOT, env=env).returncode:
             failed.append(name)
+    print(f"--- functions over {MAX_FUNCTION_LINES} lines", flush=True)
+    too_long = long_functions()
+    if too_long:
+        print("\n".join(too_long))
+        failed.append("function length")
     print(f"\nlint: {', '.join(failed)} failed" if failed else "\nlint: clean", flush=True)
     sys.exit(1 if failed else 0)
 
