@@ -66,20 +66,22 @@ def direct(fake_url, n=1):
     ]
 
 
-def relayed(odoo, n=1):
+def asked(odoo):
+    """(seconds to `start`, to the first delta, to `done`) of one question through Odoo."""
     body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
-    return [
-        timed_stream(
-            odoo.base + "/ai/stream_chat",
-            body,
-            headers,
-            lambda b: b"event: delta" in b,
-            lambda b: b"event: done" in b,
-            lambda b: b"event: start" in b,
-        )[1:]
-        for _ in range(n)
-    ]
+    return timed_stream(
+        odoo.base + "/ai/stream_chat",
+        body,
+        headers,
+        lambda b: b"event: delta" in b,
+        lambda b: b"event: done" in b,
+        lambda b: b"event: start" in b,
+    )
+
+
+def relayed(odoo, n=1):
+    return [asked(odoo)[1:] for _ in range(n)]
 
 
 def refused(odoo, n):
@@ -103,19 +105,7 @@ def refused(odoo, n):
 
 def relayed_start(odoo, n):
     """Seconds to the `start` event: Odoo's request, validation and row creation."""
-    body = urlencode({"message": "Hi", "csrf_token": odoo.csrf})
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": odoo.cookie()}
-    return [
-        timed_stream(
-            odoo.base + "/ai/stream_chat",
-            body,
-            headers,
-            lambda b: b"event: delta" in b,
-            lambda b: b"event: done" in b,
-            lambda b: b"event: start" in b,
-        )
-        for _ in range(n)
-    ]
+    return [asked(odoo) for _ in range(n)]
 
 
 def long_answer(tokens):

@@ -2,8 +2,9 @@
 
 from unittest import TestCase
 
-from ..lib.answers import Answer, AnswerJob
+from ..lib.answers import Answer
 from ..lib.hub import Hub
+from .test_generation import job
 
 
 class FakeStore:
@@ -17,19 +18,6 @@ class FakeStore:
             ([mid for mid, _c, _r in progress], [mid for _uid, mid, _f, _fb in finals])
         )
         return [], []
-
-
-def job(message_id):
-    return AnswerJob(
-        message_id=message_id,
-        conversation_id=1,
-        user_message_id=message_id - 1,
-        uid=2,
-        llm_model="m",
-        deadline=1e9,
-        max_answer_chars=1000,
-        error_messages={"internal": "Something went wrong."},
-    )
 
 
 class TestHubSaving(TestCase):
