@@ -43,6 +43,7 @@ class Answer:
         self.content_chars = self.reasoning_chars = 0
         self.blocks = []  # rendered blocks, as a browser that saw every render shows them
         self.usage = None
+        self.tools = {}  # tool steps by call id, in the order the calls began
         self.finish_reason = None
         self.error = None  # (code, detail)
         self.stop_reason = None  # STOPPED or an error code, set by cancel()
@@ -73,6 +74,8 @@ class Answer:
                 self._add("reasoning", value)
             elif name == "usage":
                 self.usage = value
+            elif name == "tool":
+                self.tools[value["id"]] = value
             elif name == "finish":
                 self.finish_reason = value
             self._changed()
@@ -139,6 +142,8 @@ class Answer:
                 "error_message": self.error_text() if self.state == "error" else False,
                 "error_code": self.error[0] if self.state == "error" else False,
             }
+            if self.tools:
+                self.final["tool_steps"] = list(self.tools.values())
             if self.usage:
                 self.final["prompt_tokens"] = self.usage["prompt_tokens"]
                 self.final["completion_tokens"] = self.usage["completion_tokens"]
@@ -189,14 +194,16 @@ class _View:
         self.content = self.reasoning = 0  # pieces sent
         self.blocks = 0  # blocks sent
         self.last_block = None  # the html of the last block sent (the tail may change)
-        self.usage = False
+        self.usage = None  # as last sent
+        self.tools = {}  # call id: the state of the step as last sent
 
     def catch_up(self, answer):
         self.version = answer.version
         self.content, self.reasoning = len(answer.content), len(answer.reasoning)
         self.blocks = len(answer.blocks)
         self.last_block = answer.blocks[-1] if answer.blocks else None
-        self.usage = answer.usage is not None
+        self.usage = answer.usage
+        self.tools = {call_id: step["state"] for call_id, step in answer.tools.items()}
 
     def take(self, answer, encoder):
         """SSE bytes for what changed since the last call, and whether it was the end."""
@@ -218,8 +225,7 @@ class _View:
             out.append(
                 encoder.encode("render", {"from_block": start, "blocks": answer.blocks[start:]})
             )
-        if answer.usage is not None and not self.usage:
-            out.append(encoder.encode("usage", answer.usage))
+        out.extend(self._tool_and_usage(answer, encoder))
         self.catch_up(answer)
         if not answer.saved:
             return b"".join(out), False
@@ -239,6 +245,17 @@ class _View:
         )
         return b"".join(out), True
 
+    def _tool_and_usage(self, answer, encoder):
+        """`tool` events for the steps that started or ended, `usage` when the totals moved."""
+        out = [
+            encoder.encode("tool", step)
+            for call_id, step in answer.tools.items()
+            if self.tools.get(call_id) != step["state"]
+        ]
+        if answer.usage is not None and answer.usage != self.usage:
+            out.append(encoder.encode("usage", answer.usage))
+        return out
+
 
 def sync_data(answer):
     """The `sync` event's data: everything so far, for a viewer who arrives late."""
@@ -250,6 +267,7 @@ def sync_data(answer):
         "reasoning": "".join(answer.reasoning),
         "html": "".join(answer.blocks),
         "blocks": list(answer.blocks),  # what later `render` events' from_block count from
+        "tools": list(answer.tools.values()),
     }
 
 
@@ -358,7 +376,7 @@ def _sync_event(snapshot, renderer, ended):
     blocks = (renderer.update() or {"blocks": []})["blocks"]
     data = {
         key: snapshot[key]
-        for key in ("message_id", "conversation_id", "state", "content", "reasoning")
+        for key in ("message_id", "conversation_id", "state", "content", "reasoning", "tools")
     }
     data["html"] = snapshot["html"] if ended else "".join(blocks)
     data["blocks"] = [snapshot["html"]] if ended else blocks

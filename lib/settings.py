@@ -32,7 +32,7 @@ def parse_temperature(text):
 # at once), 0 falls back to the default.
 POSITIVE = frozenset({"max_answer_chars", "answer_lease_seconds"})
 # Request fields the chat itself sets: extra parameters cannot replace them.
-RESERVED_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})
+RESERVED_PARAMS = frozenset({"model", "messages", "stream", "stream_options", "tools"})
 MAX_EXTRA_PARAMS_CHARS = 4000
 
 
@@ -80,6 +80,9 @@ class ChatSettings:
     max_attachments: int = 10
     document_chars: int = 60000  # all documents of one prompt together; fit it to the model
     denied_models: tuple = ()  # records never given to the AI, besides the built-in list
+    tool_rounds: int = 6  # rounds of tool calls in one answer; 0: no tools
+    tool_models: tuple = ()  # when set, the only Odoo models the tools may read
+    models_without_tools: tuple = ()  # AI models never offered tools (servers without them)
     # Added to every request's JSON body (top_p, provider routing, a server's own options).
     extra_params: dict = field(default_factory=dict, hash=False)
 
@@ -96,7 +99,7 @@ class ChatSettings:
             if raw in (False, None, ""):
                 continue
             try:
-                if f.name in ("models", "denied_models"):
+                if f.name in ("models", "denied_models", "tool_models", "models_without_tools"):
                     values[f.name] = tuple(parse_model_list(raw))
                 elif f.name == "temperature":
                     values[f.name] = parse_temperature(raw)
@@ -112,6 +115,10 @@ class ChatSettings:
             except ValueError:
                 continue  # a hand-edited bad value falls back to the default
         return cls(**values)
+
+    def tools_for(self, llm_model):
+        """Whether the answers of this AI model are offered the tools."""
+        return self.tool_rounds > 0 and llm_model not in self.models_without_tools
 
     @property
     def allowed_models(self):

@@ -1,6 +1,7 @@
 """OpenAI-compatible chat completions as a stream of plain events.
 
-Events are tuples: ("delta", text), ("reasoning", text), ("usage", dict), ("finish", reason).
+Events are tuples: ("delta", text), ("reasoning", text), ("tool_call", fragment of
+delta.tool_calls), ("usage", dict), ("finish", reason).
 Every failure becomes an UpstreamError with a stable `code` (lib/error_codes.py); callers map
 codes to words a person understands. No ORM here.
 """
@@ -128,9 +129,10 @@ class ChatStream:
     and relaying must not be slower than the upstream.
     """
 
-    def __init__(self, config, messages):
+    def __init__(self, config, messages, tools=None):
         self.config = config
         self.messages = messages
+        self.tools = tools  # OpenAI `tools` schemas offered to the model, if any
         self._response = None
         self.closed = False
 
@@ -142,6 +144,8 @@ class ChatStream:
             kwargs["temperature"] = self.config.temperature
         if self.config.max_tokens:
             kwargs["max_tokens"] = self.config.max_tokens
+        if self.tools:
+            kwargs["tools"] = self.tools
         if self.config.extra_body:
             kwargs["extra_body"] = dict(self.config.extra_body)
         if self.config.extra_headers:
@@ -198,6 +202,8 @@ class ChatStream:
             content = delta.get("content")
             if isinstance(content, str) and content:
                 yield "delta", content
+            for fragment in delta.get("tool_calls") or ():
+                yield "tool_call", fragment
             if choice.get("finish_reason"):
                 yield "finish", choice["finish_reason"]
 

@@ -8,10 +8,12 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import ChatRefusal, not_found, too_many, unavailable
 from ..lib import error_codes as codes
+from ..lib import tool_schemas
 from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
 from ..lib.settings import ChatSettings
+from ..lib.tool_loop import ToolLoop
 from ..lib.upstream import ChatStream, UpstreamConfig
 
 TITLE_CHARS = 60
@@ -282,7 +284,16 @@ class AiChatConversation(models.Model):
             attachments=tuple(question._attachment_chips()),
         )
         upstream = self._stream_upstream(settings, answer.llm_model)
-        return answer._answer_stream(job, ChatStream(upstream, messages))
+        if not settings.tools_for(answer.llm_model):
+            return answer._answer_stream(job, ChatStream(upstream, messages))
+        rounds = ToolLoop(
+            lambda turn, tools: ChatStream(upstream, turn, tools),
+            messages,
+            self.env["ai.chat.tools"]._tool_runner(),
+            settings.tool_rounds,
+            tool_schemas.TOOLS,
+        )
+        return answer._answer_stream(job, rounds)
 
     @api.model
     def _stream_upstream(self, settings, llm_model):

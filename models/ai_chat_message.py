@@ -45,6 +45,9 @@ class AiChatMessage(models.Model):
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
+    tool_steps = fields.Json(
+        help="The tool calls of the answer, in order: id, name, arguments, state, summary."
+    )
     attachment_ids = fields.Many2many(
         "ir.attachment",
         "ai_chat_message_attachment_rel",
@@ -104,6 +107,7 @@ class AiChatMessage(models.Model):
             "completion_tokens": self.completion_tokens,
             "llm_model": self.llm_model or "",
             "finish_reason": self.finish_reason or "",
+            "tools": self.tool_steps or [],
             "attachments": self._attachment_chips(),
         }
 

@@ -303,7 +303,7 @@ class AiChatMessage(models.Model):
             SELECT m.state, m.conversation_id,
                    substr(COALESCE(p.content, m.content, ''), %(c)s + 1),
                    substr(COALESCE(p.reasoning, m.reasoning, ''), %(r)s + 1),
-                   m.content_html, m.error_message, m.error_code
+                   m.content_html, m.error_message, m.error_code, m.tool_steps
               FROM ai_chat_message m LEFT JOIN ai_chat_answer_progress p ON p.message_id = m.id
              WHERE m.id = %(id)s
         """,
@@ -315,7 +315,7 @@ class AiChatMessage(models.Model):
         row = self.env.cr.fetchone()
         if row is None:
             return None
-        state, conversation_id, content, reasoning, html, error, code = row
+        state, conversation_id, content, reasoning, html, error, code, tools = row
         return {
             "message_id": self.id,
             "conversation_id": conversation_id,
@@ -325,6 +325,7 @@ class AiChatMessage(models.Model):
             "html": html or "",
             "error_message": error or "",
             "error_code": code or codes.INTERNAL,
+            "tools": tools or [],
         }
 
     def _answer_request_stop(self):

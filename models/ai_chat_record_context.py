@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import re
 
 from lxml import etree
 
@@ -10,6 +9,7 @@ from odoo.tools.misc import format_date, format_datetime, formatLang
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.view_validation import get_expression_field_names
 
+from ..lib import reach
 from ..lib.record_text import TABLE_MAX_COLUMNS, TABLE_MAX_ROWS, record_markdown
 
 MANY2MANY_MAX_NAMES = 20
@@ -33,31 +33,6 @@ SKIPPED_FIELDS = {
 SKIPPED_PREFIXES = ("message_", "activity_")
 STATIC_TRUE = {"1", "True", "true"}
 STATIC_FALSE = {"", "0", "False", "false"}
-# Names of fields that hold secrets whatever their model, shown or not.
-SECRET_FIELD_RE = re.compile(
-    r"(^|_)pass(wd)?($|_)|password|secret|token|api_?key|private_key|credential", re.IGNORECASE
-)
-# Models whose records hold credentials: never given to the AI, administrators included.
-# Administrators add their own in Settings (denied_models).
-DENIED_MODELS = frozenset(
-    {
-        "ir.config_parameter",
-        "res.users.apikeys",
-        "res.users.apikeys.description",
-        "ir.mail_server",
-        "fetchmail.server",
-        "payment.provider",
-        "payment.token",
-        "iap.account",
-        "auth.oauth.provider",
-        "auth_totp.device",
-        "res.users.identitycheck",
-        "sms.account",
-        "ir.cron",
-        "ir.actions.server",
-        "base.automation",
-    }
-)
 
 
 def _shown(node, *attributes):
@@ -134,7 +109,7 @@ class AiChatRecordContext(models.AbstractModel):
     @api.model
     def _is_denied(self, res_model):
         settings = self.env["ai.chat.conversation"]._get_chat_settings()
-        return res_model in DENIED_MODELS or res_model in settings.denied_models
+        return reach.model_denied(res_model, settings.denied_models)
 
     # -- what the form shows -------------------------------------------------------------
 
@@ -211,7 +186,7 @@ class AiChatRecordContext(models.AbstractModel):
             and info["type"] not in SKIPPED_TYPES
             and name not in SKIPPED_FIELDS
             and not name.startswith(SKIPPED_PREFIXES)
-            and not SECRET_FIELD_RE.search(name)
+            and not reach.field_denied(name)
         )
 
     @api.model

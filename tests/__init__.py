@@ -23,4 +23,6 @@ from . import test_settings
 from . import test_stream
 from . import test_stream_access
 from . import test_stream_errors
+from . import test_tool_loop
+from . import test_tools
 from . import test_tour

@@ -30,6 +30,23 @@ class Reply:
     redirect: bool = False  # 307 to another path of this server, which answers if followed
     error_chunk: dict | None = None  # sent as {"error": ...} after the chunks, in the stream
     finish_reason: str = "stop"
+    # Tool calls sent after the chunks, each as {"name", "arguments" (JSON text), and
+    # optionally "id", "index", "pieces": the fragments its arguments are cut in}.
+    tool_calls: list = field(default_factory=list)
+
+
+def tool_call_fragments(position, call):
+    """delta.tool_calls items of one call as servers stream it: the first with its index, id
+    and name, the next ones with pieces of the arguments."""
+    arguments, pieces = call.get("arguments", "{}"), max(call.get("pieces", 1), 1)
+    size = -(-len(arguments) // pieces) or 1
+    parts = [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]
+    first = {"index": call.get("index", position), "type": "function"}
+    if call.get("id", f"call_{position}"):
+        first["id"] = call.get("id", f"call_{position}")
+    yield {**first, "function": {"name": call["name"], "arguments": parts[0]}}
+    for part in parts[1:]:
+        yield {"index": first["index"], "function": {"arguments": part}}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,7 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
             send(json.dumps({"error": reply.error_chunk}).encode())
             write_chunk(b"")
             return
-        send(chunk({}, finish=reply.finish_reason))
+        for position, call in enumerate(reply.tool_calls):
+            for fragment in tool_call_fragments(position, call):
+                send(chunk({"tool_calls": [fragment]}))
+        finish = "tool_calls" if reply.tool_calls and reply.finish_reason == "stop" else None
+        send(chunk({}, finish=finish or reply.finish_reason))
         if reply.usage:
             prompt, completion = reply.usage
             send(

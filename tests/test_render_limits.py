@@ -50,25 +50,28 @@ ADVERSARIAL = {
 }
 
 
-def seconds(function, text, runs=5):
-    """This thread's CPU time (other processes and threads taking the cores do not count), best
-    of a few runs (at least three: one slow run must not decide), fewer once they took long
-    enough for noise not to matter."""
-    best = total = 0.0
+def time_ratio(function, small, large, rounds=7):
+    """CPU time of this thread for `large` over that for `small`, each the best of runs made
+    in turns (small, large, small, ...), so that a noisy moment of the machine costs both
+    alike; fewer turns once they took long enough for noise not to matter. Garbage collection
+    is off: a collection inside one run would be charged to that text's size."""
+    best = {id(small): float("inf"), id(large): float("inf")}
+    total = 0.0
     gc.collect()
-    gc.disable()  # a collection inside one run would be charged to that text's size
+    gc.disable()
     try:
-        for run in range(runs):
-            start = time.thread_time()
-            function(text)
-            elapsed = time.thread_time() - start
-            best = elapsed if run == 0 else min(best, elapsed)
-            total += elapsed
-            if total > 0.5 and run >= 2:
+        for turn in range(rounds):
+            for text in (small, large):
+                start = time.thread_time()
+                function(text)
+                elapsed = time.thread_time() - start
+                best[id(text)] = min(best[id(text)], elapsed)
+                total += elapsed
+            if total > 1.0 and turn >= 2:
                 break
     finally:
         gc.enable()
-    return best
+    return best[id(large)] / best[id(small)]
 
 
 def streamed(text, piece=16):
@@ -95,8 +98,7 @@ class MeasuredRenderer(render.IncrementalRenderer):
 class TestLinearTime(BaseCase):
     def assert_linear(self, function, size):
         for name, make in ADVERSARIAL.items():
-            small, large = make(size), make(4 * size)
-            ratio = seconds(function, large) / seconds(function, small)
+            ratio = time_ratio(function, make(size), make(4 * size))
             self.assertLess(ratio, 8, f"{name}: 4 times the text took {ratio:.1f} times as long")
 
     def test_whole_render_is_linear(self):

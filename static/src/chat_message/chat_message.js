@@ -5,12 +5,13 @@ import { _t } from "@web/core/l10n/translation";
 import { AttachmentList } from "../attachment_list/attachment_list";
 import { ChatCopyButton } from "../copy_button/copy_button";
 import { ChatReasoning } from "../chat_reasoning/chat_reasoning";
+import { ToolSteps } from "../tool_steps/tool_steps";
 import { AnswerBody } from "../answer_body/answer_body";
 
 /** One message: the user's text, or an answer with its reasoning, state and actions. */
 export class ChatMessage extends Component {
     static template = "ai_stream_chat.ChatMessage";
-    static components = { AttachmentList, ChatCopyButton, ChatReasoning, AnswerBody };
+    static components = { AttachmentList, ChatCopyButton, ChatReasoning, ToolSteps, AnswerBody };
     static props = {
         model: Object, // ChatModel
         message: Object, // see ChatMessage in chat_state.js

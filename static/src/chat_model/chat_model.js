@@ -278,6 +278,7 @@ export class ChatModel {
             content: "",
             blocks: [],
             reasoning: "",
+            tools: [],
             errorMessage: "",
             sessionExpired: false,
             promptTokens: 0,

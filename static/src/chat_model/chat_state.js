@@ -27,6 +27,8 @@ export const DEFAULT_CONFIG = Object.freeze({
  * @property {string} content markdown source (answers) or plain text (user messages)
  * @property {string[]} blocks sanitized server HTML of the answer, one entry per block
  * @property {string} reasoning plain text
+ * @property {{id: string, name: string, arguments: Object|string, state: string,
+ *      summary: string}[]} tools the tool steps of an answer, in order
  * @property {"streaming"|"done"|"stopped"|"error"|"interrupted"} state
  * @property {string} errorMessage for a person
  * @property {boolean} sessionExpired the error is a lost session: retrying cannot help
@@ -74,6 +76,7 @@ export function makeMessage(role, values = {}) {
         content: "",
         blocks: [],
         reasoning: "",
+        tools: [],
         state: "done",
         errorMessage: "",
         sessionExpired: false,
@@ -156,6 +159,7 @@ export function messageFromServer(payload) {
         // The stored render is one string; the block component splits it where it matters.
         blocks: payload.role === "assistant" && payload.html ? [payload.html] : [],
         reasoning: payload.reasoning,
+        tools: payload.tools || [],
         state: payload.state,
         errorMessage: payload.error_message,
         promptTokens: payload.prompt_tokens,

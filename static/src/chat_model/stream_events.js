@@ -15,6 +15,7 @@ const HANDLERS = {
         answer.id = data.message_id;
         answer.content = data.content || "";
         answer.reasoning = data.reasoning || "";
+        answer.tools = [...(data.tools || [])];
         answer.blocks = syncedBlocks(data);
         if (data.state && data.state !== "streaming") {
             answer.state = data.state;
@@ -31,6 +32,15 @@ const HANDLERS = {
         const blocks = answer.blocks;
         blocks.length = Math.min(data.from_block, blocks.length);
         blocks.push(...data.blocks);
+    },
+    tool(answer, data) {
+        // A step is sent when it starts and again when it ends: the later one replaces it.
+        const index = answer.tools.findIndex((step) => step.id === data.id);
+        if (index === -1) {
+            answer.tools.push(data);
+        } else {
+            answer.tools[index] = data;
+        }
     },
     usage(answer, data) {
         answer.promptTokens = data.prompt_tokens || 0;

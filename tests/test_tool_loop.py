@@ -1,0 +1,147 @@
+"""Tool calls joined from stream fragments, and the rounds of an answer: no database, no server."""
+
+import json
+from unittest import TestCase
+
+from ..lib.tool_calls import ToolCallCollector
+from ..lib.tool_loop import MAX_CALLS_PER_ROUND, ToolLoop, ToolResult
+
+
+class TestToolCallCollector(TestCase):
+    def collect(self, *fragments):
+        collector = ToolCallCollector()
+        for fragment in fragments:
+            collector.add(fragment)
+        return [(call.id, call.name, call.arguments) for call in collector.calls]
+
+    def test_fragments_are_joined_per_index(self):
+        calls = self.collect(
+            {"index": 0, "id": "a", "function": {"name": "count_records", "arguments": '{"mo'}},
+            {"index": 1, "id": "b", "function": {"name": "find_models", "arguments": "{}"}},
+            {"index": 0, "function": {"arguments": 'del": "res.partner"}'}},
+        )
+        self.assertEqual(
+            calls,
+            [("a", "count_records", '{"model": "res.partner"}'), ("b", "find_models", "{}")],
+        )
+
+    def test_parallel_calls_at_one_index_are_told_apart_by_id(self):
+        # Ollama: every call of a round at index 0, each whole, with its own id.
+        calls = self.collect(
+            {"index": 0, "id": "x", "function": {"name": "a", "arguments": {"q": 1}}},
+            {"index": 0, "id": "y", "function": {"name": "b", "arguments": {}}},
+        )
+        self.assertEqual(calls, [("x", "a", '{"q": 1}'), ("y", "b", "{}")])
+
+    def test_missing_ids_are_made_up(self):
+        calls = self.collect({"function": {"name": "a"}}, {"function": {"name": "b"}})
+        self.assertEqual([call_id for call_id, _, _ in calls], ["call_1", "call_2"])
+
+
+class FakeStream:
+    def __init__(self, events):
+        self.events, self.closed = events, False
+
+    def __iter__(self):
+        yield from self.events
+
+    def close(self):
+        self.closed = True
+
+
+def call(call_id, name, arguments):
+    return (
+        "tool_call",
+        {"index": 0, "id": call_id, "function": {"name": name, "arguments": arguments}},
+    )
+
+
+class TestToolLoop(TestCase):
+    def run_loop(self, rounds, run_tool=None, max_rounds=6):
+        requests = []
+
+        def open_stream(messages, tools):
+            requests.append((json.loads(json.dumps(messages)), tools))
+            return FakeStream(rounds[len(requests) - 1])
+
+        loop = ToolLoop(
+            open_stream,
+            [{"role": "user", "content": "How many?"}],
+            run_tool or (lambda name, arguments: ToolResult('{"count": 3}', "Counted: 3")),
+            max_rounds,
+            tools=[{"type": "function", "function": {"name": "count_records"}}],
+        )
+        return list(loop), requests
+
+    def test_results_go_back_and_the_answer_follows(self):
+        events, requests = self.run_loop(
+            [
+                [
+                    ("delta", "Let me count."),
+                    call("c1", "count_records", '{"model": "x"}'),
+                    ("usage", {"prompt_tokens": 10, "completion_tokens": 2}),
+                    ("finish", "tool_calls"),
+                ],
+                [
+                    ("delta", "There are 3."),
+                    ("usage", {"prompt_tokens": 30, "completion_tokens": 4}),
+                    ("finish", "stop"),
+                ],
+            ]
+        )
+        names = [name for name, _ in events]
+        self.assertEqual(
+            names, ["delta", "usage", "tool", "tool", "delta", "delta", "usage", "finish"]
+        )
+        self.assertEqual(events[-1], ("finish", "stop"))  # the first round's is not the end
+        self.assertEqual(events[-2][1], {"prompt_tokens": 40, "completion_tokens": 6})
+        self.assertEqual([events[2][1]["state"], events[3][1]["state"]], ["running", "done"])
+        second = requests[1][0]
+        self.assertEqual(second[1]["tool_calls"][0]["id"], "c1")
+        self.assertEqual(second[1]["content"], "Let me count.")
+        self.assertEqual(
+            second[2], {"role": "tool", "tool_call_id": "c1", "content": '{"count": 3}'}
+        )
+
+    def test_bad_arguments_get_an_error_result_and_every_call_an_answer(self):
+        many = [call(f"c{i}", "count_records", "{}") for i in range(MAX_CALLS_PER_ROUND + 2)]
+        for event in many:
+            event[1]["index"] = int(event[1]["id"][1:])
+        events, requests = self.run_loop(
+            [
+                [call("bad", "count_records", '{"model": '), *many],
+                [("delta", "Done."), ("finish", "stop")],
+            ]
+        )
+        results = [m for m in requests[1][0] if m["role"] == "tool"]
+        self.assertEqual(len(results), MAX_CALLS_PER_ROUND + 3)
+        self.assertIn("not valid JSON", results[0]["content"])
+        self.assertIn("At most", results[-1]["content"])
+        ended = [
+            data["state"] for name, data in events if name == "tool" and data["state"] != "running"
+        ]
+        self.assertEqual(ended.count("error"), 4)  # the bad JSON, the three past the cap
+
+    def test_the_last_round_is_asked_without_tools(self):
+        calling = [call("c", "count_records", "{}"), ("finish", "tool_calls")]
+        events, requests = self.run_loop(
+            [calling, calling, [("delta", "I stop here."), ("finish", "stop")]], max_rounds=3
+        )
+        self.assertEqual([tools is None for _, tools in requests], [False, False, True])
+        self.assertEqual(events[-1], ("finish", "stop"))
+
+    def test_stopping_runs_no_further_call(self):
+        ran = []
+        loop = ToolLoop(
+            lambda messages, tools: FakeStream(
+                [call("a", "count_records", "{}"), call("b", "count_records", "{}")]
+            ),
+            [],
+            lambda name, arguments: ran.append(name) or ToolResult("{}", "ok"),
+            6,
+            tools=[],
+        )
+        for name, data in loop:
+            if name == "tool" and data["state"] == "done":
+                loop.close()
+        self.assertEqual(ran, ["count_records"])
