@@ -15,6 +15,7 @@ from .tool_calls import ToolCallCollector
 
 MAX_CALLS_PER_ROUND = 8
 MAX_SUMMARY_CHARS = 200
+REFUSED_SUMMARY = "This AI model cannot look things up in Odoo: it answers without."
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,18 @@ class ToolResult:
 
 
 class ToolLoop:
-    def __init__(self, open_stream, messages, run_tool, max_rounds, tools):
+    def __init__(
+        self, open_stream, messages, run_tool, max_rounds, tools, refused_summary=REFUSED_SUMMARY
+    ):
         """open_stream(messages, tools or None) -> a ChatStream; run_tool(name, arguments) ->
-        ToolResult, never raising for bad arguments; tools: the schemas offered."""
+        ToolResult, never raising for bad arguments; tools: the schemas offered;
+        refused_summary: what the user reads when the AI service refuses the tools."""
         self.open_stream = open_stream
         self.messages = list(messages)
         self.run_tool = run_tool
         self.max_rounds = max(1, max_rounds)
         self.tools = tools
+        self.refused_summary = refused_summary
         self.stream = None
         self.closed = False
         self.usage = None
@@ -50,6 +55,17 @@ class ToolLoop:
             for name, value in self.stream:
                 if name == "tool_call":
                     calls.add(value)
+                elif name == "tools_refused":  # shown once: later requests do not offer them
+                    yield (
+                        "tool",
+                        {
+                            "id": "tools",
+                            "name": "tools",
+                            "arguments": {},
+                            "state": "error",
+                            "summary": self.refused_summary,
+                        },
+                    )
                 elif name == "finish":
                     finish = value
                 elif name == "usage":

@@ -121,6 +121,16 @@ def to_upstream_error(exc, config):
     return UpstreamError(codes.MALFORMED, detail)
 
 
+# (API URL, model) pairs whose server refused `tools` in this process: not offered again.
+_TOOLS_REFUSED = set()
+# How servers say they cannot use tools: Ollama and vLLM answer 400, llama.cpp 500.
+_TOOL_REFUSALS = (
+    openai.BadRequestError,
+    openai.InternalServerError,
+    openai.UnprocessableEntityError,
+)
+
+
 class ChatStream:
     """One streamed completion. Iterate for events; close() drops the HTTP stream at once.
 
@@ -133,6 +143,9 @@ class ChatStream:
         self.config = config
         self.messages = messages
         self.tools = tools  # OpenAI `tools` schemas offered to the model, if any
+        if tools and (config.base_url, config.llm_model) in _TOOLS_REFUSED:
+            self.tools = None
+        self.tools_refused = False  # the server refused them for this request
         self._response = None
         self.closed = False
 
@@ -150,6 +163,18 @@ class ChatStream:
             kwargs["extra_body"] = dict(self.config.extra_body)
         if self.config.extra_headers:
             kwargs["extra_headers"] = dict(self.config.extra_headers)
+        try:
+            return self._create(kwargs)
+        except _TOOL_REFUSALS as exc:
+            if not self.tools or "tool" not in str(exc).lower():
+                raise
+            _logger.info("Upstream refuses tools for %s, answering without", self.config.llm_model)
+            _TOOLS_REFUSED.add((self.config.base_url, self.config.llm_model))
+            self.tools, self.tools_refused = None, True
+            del kwargs["tools"]
+            return self._create(kwargs)
+
+    def _create(self, kwargs):
         create = _client(self.config).chat.completions.with_streaming_response.create
         try:
             return create(**kwargs, stream_options={"include_usage": True}).__enter__()
@@ -163,6 +188,8 @@ class ChatStream:
     def __iter__(self):
         try:
             self._response = self._open()
+            if self.tools_refused:
+                yield "tools_refused", True
             for line in self._response.iter_lines():
                 if not line.startswith("data:"):
                     continue  # blank separators, comments, `event:` names

@@ -292,6 +292,7 @@ class AiChatConversation(models.Model):
             self.env["ai.chat.tools"]._tool_runner(),
             settings.tool_rounds,
             tool_schemas.TOOLS,
+            self.env._("This AI model cannot look things up in Odoo: it answers without."),
         )
         return answer._answer_stream(job, rounds)
 

@@ -112,6 +112,26 @@ class ResConfigSettings(models.TransientModel):
         "payment servers and the like.",
     )
 
+    ai_stream_chat_tool_rounds = fields.Integer(
+        string="Tool rounds per answer",
+        config_parameter=PREFIX + "tool_rounds",
+        default=DEFAULTS.tool_rounds,
+        help="How many times in one answer the assistant may look things up in Odoo (with the "
+        "user's own rights) before it must answer. 0: no tools.",
+    )
+    ai_stream_chat_tool_models = fields.Char(
+        string="Models the tools may read",
+        config_parameter=PREFIX + "tool_models",
+        help="Technical names, comma separated. Empty: every model the user may read, but "
+        "those never given to the AI.",
+    )
+    ai_stream_chat_models_without_tools = fields.Char(
+        string="AI models without tools",
+        config_parameter=PREFIX + "models_without_tools",
+        help="AI model names, comma separated, never offered the tools (servers or small "
+        "models that cannot use them).",
+    )
+
     ai_stream_chat_extra_params = fields.Char(  # config parameters cannot be Text
         string="Extra request parameters",
         config_parameter=PREFIX + "extra_params",

@@ -201,7 +201,13 @@ def start_local_llm(db):
             if proc.poll() is not None:
                 fail("The local LLM server did not start (see its output above).")
             time.sleep(0.5)
-    for name, value in ((key, LOCAL_LLM_URL), ("ai_stream_chat.model", "smollm2")):
+    # A 135M model cannot use tools, and their schemas would fill its small context.
+    local = {
+        key: LOCAL_LLM_URL,
+        "ai_stream_chat.model": "smollm2",
+        "ai_stream_chat.models_without_tools": "smollm2",
+    }
+    for name, value in local.items():
         sql(db, "DELETE FROM ir_config_parameter WHERE key = %s", (name,))
         sql(db, "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)", (name, value))
     return proc

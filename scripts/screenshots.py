@@ -59,8 +59,23 @@ def main():
     parser.add_argument("--port", type=int, default=8098)
     args = parser.parse_args()
     DOCS.mkdir(exist_ok=True)
+    namur = '[["city", "=", "Namur"]]'
     fake, fake_url = start_fake(
-        "--reply-file", str(ROOT / "scripts" / "demo_answer.md"), "--delay", "0.01"
+        "--reply-file",
+        str(ROOT / "scripts" / "demo_answer.md"),
+        "--delay",
+        "0.01",
+        "--tools-on",
+        "Namur",
+        "--tool-call",
+        "count_records",
+        f'{{"model": "res.partner", "domain": {namur}}}',
+        "--tool-call",
+        "search_records",
+        f'{{"model": "res.partner", "domain": {namur}, "fields": ["name", "email", "phone"]}}',
+        "--after-tools",
+        "There is **1** contact in Namur:\n\n| Name | Email | Phone |\n"
+        "|---|---|---|\n| Deco Addict | deco.addict@example.com | +32 81 23 45 67 |\n",
     )
     procs = [fake]
     try:
@@ -91,6 +106,12 @@ def main():
             page.click(".o_ai_stream_chat_new")
             ask(page, "Which customers have overdue invoices? Give me a table and a script.")
             page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+
+            # The assistant looks records up with the user's rights, step by step.
+            page.click(".o_ai_stream_chat_new")
+            ask(page, "Which contacts do we have in Namur?")
+            page.click(".o_ai_stream_chat_tool_step:nth-child(2) button")
+            page.screenshot(path=str(DOCS / "screenshot-tools.png"))
 
             # The network drops mid-answer: the answer goes on on the server, the page says it
             # is reconnecting, and catches up when the network is back.

@@ -11,7 +11,7 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -33,6 +33,7 @@ class Reply:
     # Tool calls sent after the chunks, each as {"name", "arguments" (JSON text), and
     # optionally "id", "index", "pieces": the fragments its arguments are cut in}.
     tool_calls: list = field(default_factory=list)
+    reject_tools: bool = False  # 400 "does not support tools" (Ollama) when tools are sent
 
 
 def tool_call_fragments(position, call):
@@ -80,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": {"message": "no such route"}})
         if self.path.startswith("/elsewhere/"):  # a redirect was followed
             return self._json(200, {"choices": []})
-        reply = fake.next_reply()
+        reply = fake.reply_for(body)
         if reply.redirect:
             return self._json(
                 307,
@@ -89,6 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
                     "Location": f"http://127.0.0.1:{self.server.server_port}"
                     "/elsewhere/chat/completions"
                 },
+            )
+        if reply.reject_tools and "tools" in body:
+            fake.replies.insert(0, replace(reply, reject_tools=False))  # for the retry
+            return self._json(
+                400, {"error": {"message": "registry.ollama.ai/library/m does not support tools"}}
             )
         if reply.reject_stream_options and "stream_options" in body:
             return self._json(
@@ -221,6 +227,10 @@ class FakeLLM:
     def script(self, *replies):
         self.replies.extend(replies)
 
+    def reply_for(self, body):
+        """The reply to a request (its JSON body): the next scripted one."""
+        return self.next_reply()
+
     def next_reply(self):
         return self.replies.pop(0) if self.replies else Reply()
 
@@ -238,6 +248,9 @@ def main():
 
     fake_llm.py --chunks N [--text T]   N times the piece T
     fake_llm.py --reply-file F          the markdown of F, one word per chunk
+    fake_llm.py ... --tools-on WORD --tool-call NAME JSON [--tool-call ...] --after-tools T
+        a question holding WORD, when tools are offered, gets those calls first; the request
+        that brings their results gets the text T
     """
     import argparse
 
@@ -247,6 +260,9 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--text", default="tok ")
     parser.add_argument("--reply-file")
+    parser.add_argument("--tools-on")
+    parser.add_argument("--tool-call", nargs=2, action="append", default=[])
+    parser.add_argument("--after-tools", default="")
     args = parser.parse_args()
     fake = FakeLLM(port=args.port)
     if args.reply_file:
@@ -256,6 +272,23 @@ def main():
         chunks = [args.text] * args.chunks
     reply = Reply(chunks=chunks, delay=args.delay, usage=(42, len(chunks)))
     fake.next_reply = lambda: reply
+    if args.tools_on:
+        calls = [
+            {"name": name, "arguments": arguments, "pieces": 2}
+            for name, arguments in args.tool_call
+        ]
+        calling = Reply(chunks=[], delay=args.delay, tool_calls=calls)
+        after = Reply(chunks=token_pieces(args.after_tools), delay=args.delay, usage=(90, 30))
+
+        def reply_for(body):
+            last = (body.get("messages") or [{}])[-1]
+            if last.get("role") == "tool":
+                return after
+            if body.get("tools") and args.tools_on in str(last.get("content")):
+                return calling
+            return reply
+
+        fake.reply_for = reply_for
     sys.stdout.write(fake.url + "\n")  # the parent reads the address from here
     sys.stdout.flush()
     fake._server.serve_forever()

@@ -174,6 +174,16 @@ class TestTools(AiStreamChatCase):
         )
         self.assertIn("may not read", results[0]["error"])
 
+    def test_a_server_without_tools_is_answered_without_them_and_the_user_told_once(self):
+        self.fake.script(Reply(chunks=["Plain answer."], reject_tools=True))
+        events, _ = self.chat("Hi", model="other-model")
+        self.assertEqual(self.of(events, "done")[-1]["state"], "done")
+        self.assertIn("answers without", self.of(events, "tool")[0]["summary"])
+        self.assertNotIn("tools", self.fake.requests[-1]["json"])
+        self.chat("Again", model="other-model")
+        self.assertNotIn("tools", self.fake.requests[-1]["json"])  # not offered again
+        self.assertEqual(len(self.fake.requests), 3)
+
     def test_round_cap_and_switch(self):
         self.set_param("tool_rounds", "2")
         again = calls(("count_records", {"model": "res.partner"}))

@@ -40,6 +40,34 @@ test("reasoning streams in an open Thinking section that collapses when the answ
     expect(".o_ai_stream_chat_reasoning_text").toHaveCount(0);
 });
 
+test("tool steps show in order, each updated in place, opening to its arguments", async () => {
+    const server = mockChatServer();
+    const stream = await mountAndSend(server);
+    const step = { id: "call_1", name: "search_records", arguments: { model: "sale.order" } };
+    stream.send("tool", { ...step, state: "running", summary: "" });
+    await waitFor(".o_ai_stream_chat_tool_step[data-state=running]");
+    expect(".o_ai_stream_chat_tool_label").toHaveText("search_records");
+    stream.send("tool", { ...step, state: "done", summary: "Searched <b>Orders</b>: 12 found" });
+    stream.send("tool", {
+        id: "call_2",
+        name: "count_records",
+        arguments: "{bad",
+        state: "error",
+        summary: "The arguments are not valid JSON.",
+    });
+    await waitFor(".o_ai_stream_chat_tool_step[data-state=error]");
+    expect(".o_ai_stream_chat_tool_step").toHaveCount(2);
+    // Plain text, never HTML.
+    expect(".o_ai_stream_chat_tool_label:first").toHaveText("Searched <b>Orders</b>: 12 found");
+    expect(".o_ai_stream_chat_tool_step b").toHaveCount(0);
+    expect(".o_ai_stream_chat_tool_arguments").toHaveCount(0);
+    await contains(".o_ai_stream_chat_tool_step:first button").click();
+    expect(".o_ai_stream_chat_tool_arguments").toHaveText(/sale\.order/);
+    stream.render(0, ["<p>There are 12.</p>"]);
+    await waitFor(".o_ai_stream_chat_block:contains(There are 12.)");
+    expect(".o_ai_stream_chat_tool_step").toHaveCount(2);
+});
+
 test("a hostile render payload does not reach the DOM unsanitized", async () => {
     const server = mockChatServer();
     const stream = await mountAndSend(server);
@@ -112,6 +140,8 @@ test("fenced code shows its language and a copy button", async () => {
     expect(".o_ai_stream_chat_code_language:eq(0)").toHaveText("python");
     expect(".o_ai_stream_chat_code_language:eq(1)").toHaveText("text");
     expect(".o_ai_stream_chat_code:eq(0) pre").toHaveText('print("<hi>")');
+    // Exactly the code: whitespace inside <pre> would show as a blank line and an indent.
+    expect(queryOne(".o_ai_stream_chat_code:eq(1) pre").textContent).toBe("plain");
 
     patchWithCleanup(navigator.clipboard, {
         async writeText(text) {

@@ -32,8 +32,9 @@ export class ToolSteps extends Component {
         return step.summary || step.name;
     }
 
-    argumentsText(step) {
+    /** The call as the model made it: name(arguments), the arguments as compact JSON. */
+    callText(step) {
         const args = step.arguments;
-        return typeof args === "string" ? args : JSON.stringify(args, null, 2);
+        return `${step.name}(${typeof args === "string" ? args : JSON.stringify(args)})`;
     }
 }
