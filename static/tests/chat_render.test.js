@@ -151,9 +151,10 @@ test("fenced code shows its language and a copy button", async () => {
     await contains(".o_ai_stream_chat_code:eq(0) .o_ai_stream_chat_copy").click();
     expect.verifySteps(['print("<hi>")\n']);
     expect(".o_ai_stream_chat_code:eq(0) .o_ai_stream_chat_copy").toHaveAttribute(
-        "title",
-        "Copied"
+        "aria-label",
+        "Copy code"
     );
+    await waitFor(".o_popover:contains(Copied)");
 });
 
 test("an opened conversation shows the stored render, user text as text, and states", async () => {

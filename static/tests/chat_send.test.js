@@ -107,6 +107,25 @@ test("Enter sends, Shift+Enter does not", async () => {
     expect((await server.stream(0)).fields.message).toMatch(/^first line/);
 });
 
+test("the box grows with its text, then scrolls", async () => {
+    mockChatServer();
+    await mountChat();
+    const box = queryOne(".o_ai_stream_chat_input");
+    await type("one line");
+    await animationFrame();
+    const oneLine = box.offsetHeight;
+    await type("a\nb\nc\nd");
+    await animationFrame();
+    expect(box.offsetHeight).toBeGreaterThan(oneLine);
+    await type(Array.from({ length: 60 }, (_, i) => `line ${i}`).join("\n"));
+    await animationFrame();
+    expect(box.scrollHeight).toBeGreaterThan(box.clientHeight); // capped: it scrolls
+    expect(queryOne(".o_ai_stream_chat_input_wrap").offsetHeight).toBe(box.offsetHeight);
+    await type("");
+    await animationFrame();
+    expect(box.offsetHeight).toBe(oneLine);
+});
+
 test("text typed and sent within one frame does not stay in the box", async () => {
     const server = mockChatServer();
     await mountChat();

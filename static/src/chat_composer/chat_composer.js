@@ -1,6 +1,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import { Component, useEffect, useRef, useState } from "@odoo/owl";
+import { Component, useRef, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
+import { useAutoresize } from "@web/core/utils/autoresize";
 import { useForwardRefToParent } from "@web/core/utils/hooks";
 import { AttachmentList } from "../attachment_list/attachment_list";
 
@@ -23,16 +24,9 @@ export class ChatComposer extends Component {
         this.chat = useState(this.props.model.state);
         this.textareaRef = useForwardRefToParent("textareaRef");
         this.fileInputRef = useRef("fileInput");
-        // Grow with the text, up to the CSS max-height (then it scrolls).
-        useEffect(
-            (el) => {
-                if (el) {
-                    el.style.height = "auto";
-                    el.style.height = `${el.scrollHeight}px`;
-                }
-            },
-            () => [this.textareaRef.el, this.chat.draft]
-        );
+        // Grow with the text, up to the CSS max-height (then it scrolls). Odoo's hook sizes
+        // the textarea's parent too: the textarea has a wrapper of its own.
+        useAutoresize(this.textareaRef);
     }
 
     get placeholder() {

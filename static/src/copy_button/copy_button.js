@@ -1,40 +1,19 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import { Component, onWillDestroy, useState } from "@odoo/owl";
-import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
+import { CopyButton } from "@web/core/copy_button/copy_button";
 
-const FEEDBACK_MS = 1500;
-
-/** An icon button that copies a text and says so for a moment. */
-export class ChatCopyButton extends Component {
+/**
+ * Odoo's CopyButton (the clipboard, a "Copied" tooltip), as an icon with a name: Odoo's shows
+ * only an icon when it has no visible text, which a screen reader cannot name.
+ */
+export class ChatCopyButton extends CopyButton {
     static template = "ai_stream_chat.ChatCopyButton";
-    static props = {
-        text: String,
-        label: { type: String, optional: true },
-        className: { type: String, optional: true },
+    static props = { ...CopyButton.props, label: String };
+    static defaultProps = {
+        icon: "fa-clone",
+        className: "o_ai_stream_chat_copy btn-sm btn-link",
+        get successText() {
+            return _t("Copied");
+        },
     };
-    static defaultProps = { className: "" };
-
-    setup() {
-        this.state = useState({ copied: false });
-        this.timeout = null;
-        onWillDestroy(() => browser.clearTimeout(this.timeout));
-    }
-
-    get label() {
-        return this.state.copied ? _t("Copied") : this.props.label || _t("Copy");
-    }
-
-    async onClick() {
-        try {
-            await browser.navigator.clipboard.writeText(this.props.text);
-        } catch (error) {
-            // Clipboard access can be refused (permissions, insecure origin): nothing to undo.
-            browser.console.warn(error);
-            return;
-        }
-        this.state.copied = true;
-        browser.clearTimeout(this.timeout);
-        this.timeout = browser.setTimeout(() => (this.state.copied = false), FEEDBACK_MS);
-    }
 }
