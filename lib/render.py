@@ -23,6 +23,9 @@ from . import markdown_guard
 
 IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed"
 LINK_HOST_CLASS = "o_ai_stream_chat_link_host"
+# A link to a record of this Odoo (/odoo/<model>/<id>), opened in the web client itself.
+RECORD_LINK_CLASS = "o_ai_stream_chat_record_link"
+RECORD_PATH_RE = re.compile(r"/odoo/[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+/[1-9][0-9]{0,9}")
 _SPAN_CLASSES = frozenset({IMAGE_REMOVED_CLASS, LINK_HOST_CLASS})
 # A link in an answer may carry data a prompt injection put in it: it opens only when clicked,
 # in a new tab, tells its target nothing about the page, and shows where it leads.
@@ -61,8 +64,10 @@ _URL_KEPT = "!#%&'()*+,-./:;<=>?@_~"
 def _safe_href(value):
     """The URL to keep for an `<a href>`, or None when its scheme is not allowed."""
     url = _URL_IGNORED_RE.sub("", value).strip(_URL_STRIP)
+    if RECORD_PATH_RE.fullmatch(url):
+        return url
     match = _SCHEME_RE.match(url)
-    # Relative URLs are refused too: they would point into the Odoo instance itself.
+    # Other relative URLs are refused: they would reach into the Odoo instance itself.
     return url if match and match.group(1).lower() in _SAFE_SCHEMES else None
 
 
@@ -70,6 +75,9 @@ def _clean_link(el):
     href = _safe_href(el.get("href", ""))
     if href is None:
         el.attrib.pop("href", None)
+    elif RECORD_PATH_RE.fullmatch(href):
+        el.set("href", href)
+        el.set("class", RECORD_LINK_CLASS)
     else:
         # Escaped now as serializing would: the host shown is read from what browsers get.
         el.set("href", quote(href, safe=_URL_KEPT))
@@ -134,7 +142,7 @@ def _show_link_targets(body):
             changed = True
     for link in body.iter("a"):
         href = link.get("href")
-        if not href:
+        if not href or link.get("class") == RECORD_LINK_CLASS:
             continue
         label = _link_label(href)
         if label and not _names_its_target(link.text_content(), label):

@@ -62,7 +62,7 @@ TOOLS = (
     _tool(
         "search_records",
         f"Records of a model matching a domain (at most {SEARCH_MAX_LIMIT}) and how many "
-        "match in all.",
+        "match in all. In the answer, link to a record as [its name](/odoo/<model>/<id>).",
         {
             "model": _MODEL,
             "domain": _DOMAIN,
@@ -98,7 +98,8 @@ TOOLS = (
     ),
     _tool(
         "read_record",
-        "One record's values; related records are given as [id, name].",
+        "One record's values; related records are given as [id, name]. In the answer, link "
+        "to a record as [its name](/odoo/<model>/<id>).",
         {"model": _MODEL, "id": {"type": "integer"}, "fields": _FIELDS},
         ["model", "id"],
     ),

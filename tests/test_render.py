@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+import lxml.html
+
 from odoo.tests.common import BaseCase
 
 from odoo.addons.ai_stream_chat.lib import render
@@ -341,10 +343,37 @@ class TestSanitize(BaseCase):
 
         self.assertEqual(js_list("ALLOWED_TAGS"), set(render._ALLOWED))
         self.assertEqual(js_list("ALLOWED_ATTR"), set().union(*render._ALLOWED.values()))
-        schemes = re.search(r"ALLOWED_URI_REGEXP: /\^\(\?:(.*?)\):/i", js).group(1)
+        uri = re.search(r"ALLOWED_URI_REGEXP:\s+/\^\(\?:(.*?)\):\|\^(.*?)\$/i", js)
         self.assertEqual(
-            set(schemes.replace("https?", "http|https").split("|")), render._SAFE_SCHEMES
+            set(uri.group(1).replace("https?", "http|https").split("|")), render._SAFE_SCHEMES
         )
+        self.assertEqual(uri.group(2).replace("\\/", "/"), render.RECORD_PATH_RE.pattern)
+
+    def test_links_to_records_stay_in_the_web_client(self):
+        html = render.render_markdown("See [Deco Addict](/odoo/res.partner/7).")
+        link = lxml.html.fromstring(html).find(".//a")
+        self.assertEqual(link.get("href"), "/odoo/res.partner/7")
+        self.assertEqual(link.get("class"), render.RECORD_LINK_CLASS)
+        self.assertIsNone(link.get("target"))  # the same web client, not a new tab
+        self.assertNotIn(render.LINK_HOST_CLASS, html)
+        self.assertEqual(render.sanitize_html(html), html)
+        # Only that form: no other path of the instance, no query, no id 0, no look-alike.
+        for href in (
+            "/odoo/res.partner/7/edit",
+            "/odoo/res.partner/7?debug=1",
+            "/web#id=7",
+            "/odoo/res.partner/0",
+            "/odoo/Res.Partner/7",
+            "//evil.com/odoo/a.b/1",
+            "/odoo/action-base.action_partner_form",
+            "/odoo/res.partner/7#x",
+        ):
+            with self.subTest(href=href):
+                self.assertNotIn("href", render.render_markdown(f"[x]({href})"))
+        forged = render.sanitize_html(
+            '<a class="o_ai_stream_chat_record_link" href="https://e.com">x</a>'
+        )
+        self.assertNotIn("record_link", forged)
 
     def test_xss_corpus(self):
         for source in XSS_CORPUS:

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "@odoo/hoot";
 import { press, queryOne, scroll, waitFor, waitUntil } from "@odoo/hoot-dom";
-import { contains, mountWithCleanup, patchWithCleanup } from "@web/../tests/web_test_helpers";
+import {
+    contains,
+    getService,
+    mountWithCleanup,
+    patchWithCleanup,
+} from "@web/../tests/web_test_helpers";
 
 import { ChatAction } from "@ai_stream_chat/chat_action/chat_action";
 import { mockChatServer, storedMessage } from "./ai_stream_chat_test_helpers";
@@ -107,6 +112,35 @@ test("a hostile render payload does not reach the DOM unsanitized", async () => 
     );
     expect(markdown).toHaveText(/styled/);
     expect(window.__aiStreamChatPwned).toBe(undefined);
+});
+
+test("a link to a record opens it in the web client; a forged one is a plain link", async () => {
+    const server = mockChatServer();
+    const stream = await mountAndSend(server);
+    const record = "o_ai_stream_chat_record_link";
+    stream.render(0, [
+        `<p><a class="${record}" href="/odoo/res.partner/7">Deco Addict</a> and ` +
+            `<a class="${record}" href="https://evil.example/odoo/res.partner/7">forged</a></p>`,
+    ]);
+    await waitFor(`.${record}`);
+    expect(`.${record}`).toHaveCount(1);
+    expect(`.${record}`).not.toHaveAttribute("target");
+    expect(".o_ai_stream_chat_block a[href^='https://evil']").toHaveAttribute("target", "_blank");
+    const actions = [];
+    patchWithCleanup(getService("action"), {
+        doAction(request) {
+            actions.push(request);
+        },
+    });
+    await contains(`.${record}`).click();
+    expect(actions).toEqual([
+        {
+            type: "ir.actions.act_window",
+            res_model: "res.partner",
+            res_id: 7,
+            views: [[false, "form"]],
+        },
+    ]);
 });
 
 test("a link keeps the host shown after its text; a host mark elsewhere is dropped", async () => {

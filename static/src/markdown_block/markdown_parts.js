@@ -56,11 +56,28 @@ const PURIFY_CONFIG = {
         "span",
     ],
     ALLOWED_ATTR: ["href", "title", "class", "start", "align"],
-    ALLOWED_URI_REGEXP: /^(?:https?|mailto):/i,
+    // The second form: a record of this Odoo (lib/render.py RECORD_PATH_RE), nothing else relative.
+    ALLOWED_URI_REGEXP:
+        /^(?:https?|mailto):|^\/odoo\/[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\/[1-9][0-9]{0,9}$/i,
     RETURN_DOM_FRAGMENT: true,
 };
 export const IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed";
 export const LINK_HOST_CLASS = "o_ai_stream_chat_link_host";
+export const RECORD_LINK_CLASS = "o_ai_stream_chat_record_link";
+const RECORD_PATH_RE = /^\/odoo\/([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)\/([1-9][0-9]{0,9})$/;
+
+/**
+ * The record a link of the server's leads to, if it is one.
+ *
+ * @param {HTMLAnchorElement} link
+ * @returns {{resModel: string, resId: number}|null}
+ */
+export function recordOf(link) {
+    const match = link.classList.contains(RECORD_LINK_CLASS)
+        ? link.getAttribute("href").match(RECORD_PATH_RE)
+        : null;
+    return match ? { resModel: match[1], resId: Number(match[2]) } : null;
+}
 const LINK_REL = "noopener noreferrer nofollow";
 const LANGUAGE_RE = /^language-([\w#+.-]+)$/;
 
@@ -124,7 +141,9 @@ function markerOf(span) {
 function htmlPart(holder) {
     for (const el of holder.querySelectorAll("[class]")) {
         // Classes could restyle the web client; keep only the markers the server puts.
-        const keep = el.tagName === "SPAN" && markerOf(el);
+        const keep =
+            (el.tagName === "SPAN" && markerOf(el)) ||
+            (el.tagName === "A" && recordOf(el) && RECORD_LINK_CLASS);
         if (keep) {
             el.className = keep;
         } else {
@@ -132,8 +151,10 @@ function htmlPart(holder) {
         }
     }
     for (const link of holder.querySelectorAll("a[href]")) {
-        link.target = "_blank";
-        link.rel = LINK_REL;
+        if (!recordOf(link)) {
+            link.target = "_blank";
+            link.rel = LINK_REL;
+        }
     }
     for (const table of holder.querySelectorAll("table")) {
         // Wide tables scroll on their own instead of widening the conversation.
