@@ -9,12 +9,14 @@ completion, and no further call starts.
 """
 
 import json
+import time
 from dataclasses import dataclass
 
 from .tool_calls import ToolCallCollector
 
 MAX_CALLS_PER_ROUND = 8
 MAX_SUMMARY_CHARS = 200
+STEP_RESULT_CHARS = 2000  # of a result kept with its step: shown, audited, sent again later
 REFUSED_SUMMARY = "This AI model cannot look things up in Odoo: it answers without."
 
 
@@ -105,6 +107,7 @@ class ToolLoop:
             arguments, problem = call.parsed()
             step = {"id": call.id, "name": call.name, "arguments": arguments or call.arguments}
             yield "tool", {**step, "state": "running", "summary": ""}
+            started = time.monotonic()
             if self.closed:
                 result = ToolResult('{"error": "The answer was stopped."}', "Stopped", ok=False)
             elif position >= MAX_CALLS_PER_ROUND:
@@ -113,8 +116,16 @@ class ToolLoop:
                 result = _refused(problem)
             else:
                 result = self.run_tool(call.name, arguments)
-            summary = result.summary[:MAX_SUMMARY_CHARS]
-            yield "tool", {**step, "state": "done" if result.ok else "error", "summary": summary}
+            yield (
+                "tool",
+                {
+                    **step,
+                    "state": "done" if result.ok else "error",
+                    "summary": result.summary[:MAX_SUMMARY_CHARS],
+                    "result": result.content[:STEP_RESULT_CHARS],
+                    "ms": round((time.monotonic() - started) * 1000),
+                },
+            )
             self.messages.append(
                 {"role": "tool", "tool_call_id": call.id, "content": result.content}
             )
@@ -122,3 +133,33 @@ class ToolLoop:
 
 def _refused(reason):
     return ToolResult(json.dumps({"error": reason}), reason, ok=False)
+
+
+def replayed(steps):
+    """The assistant and tool messages that repeat an answer's stored steps to the model in a
+    later request, so that a follow-up question can use what was looked up (steps without a
+    result, and the notice that tools were refused, are left out)."""
+    calls = [step for step in steps or () if step.get("result") and step.get("id") != "tools"]
+    if not calls:
+        return []
+    assistant = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": step["id"],
+                "type": "function",
+                "function": {
+                    "name": step["name"],
+                    "arguments": step["arguments"]
+                    if isinstance(step["arguments"], str)
+                    else json.dumps(step["arguments"]),
+                },
+            }
+            for step in calls
+        ],
+    }
+    results = [
+        {"role": "tool", "tool_call_id": step["id"], "content": step["result"]} for step in calls
+    ]
+    return [assistant, *results]

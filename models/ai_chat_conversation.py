@@ -13,7 +13,7 @@ from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
 from ..lib.settings import ChatSettings
-from ..lib.tool_loop import ToolLoop
+from ..lib.tool_loop import ToolLoop, replayed
 from ..lib.upstream import ChatStream, UpstreamConfig
 
 TITLE_CHARS = 60
@@ -164,7 +164,11 @@ class AiChatConversation(models.Model):
         )
         question, answer = self._stream_record(turn)
         messages = self._stream_prompt(
-            settings, question, turn.attachments, alone=not turn.conversation
+            settings,
+            question,
+            turn.attachments,
+            alone=not turn.conversation,
+            llm_model=turn.llm_model,
         )
         return self._stream_relay(settings, question, answer, messages)
 
@@ -240,9 +244,10 @@ class AiChatConversation(models.Model):
         return question.sudo(False), answer.sudo(False)
 
     @api.model
-    def _stream_prompt(self, settings, question, attachments, alone=False):
+    def _stream_prompt(self, settings, question, attachments, alone=False, llm_model=None):
         """The `messages` sent upstream for `question`; records what its files became.
-        alone: the question opens its conversation, so the history need not be looked up."""
+        alone: the question opens its conversation, so the history need not be looked up;
+        llm_model: the AI model that answers (earlier tool results go to one with tools)."""
         if alone:
             turns, carriers, holders = (
                 [question],
@@ -262,9 +267,19 @@ class AiChatConversation(models.Model):
         if info or question.attachment_info:
             # sudo: ai.chat.message - the user's own question, written by this request
             question.sudo().attachment_info = info
+        # Earlier tool results go again only to a model offered the tools: the others may
+        # refuse tool messages.
+        tools = settings.tools_for(llm_model or settings.model)
         return build_messages(
             settings.system_prompt,
-            [(m.role, "" if m in carriers else m.content) for m in turns],
+            [
+                (
+                    m.role,
+                    "" if m in carriers else m.content,
+                    replayed(m.tool_steps) if tools else (),
+                )
+                for m in turns
+            ],
             settings.history_chars,
             attached,
         )

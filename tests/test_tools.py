@@ -64,6 +64,27 @@ class TestTools(AiStreamChatCase):
         self.assertEqual([s["summary"] for s in answer.tool_steps], [steps[0]["summary"]])
         self.assertEqual(answer._chat_payload()["tools"][0]["state"], "done")
 
+    def test_a_follow_up_question_carries_what_was_looked_up(self):
+        steps, _, events = self.ask(
+            ("count_records", {"model": "res.partner", "domain": [["city", "=", "Ghent"]]}),
+        )
+        self.assertGreaterEqual(steps[0]["ms"], 0)
+        self.assertIn('"count": 3', steps[0]["result"])
+        conversation = events[0][2]["conversation_id"]
+        self.fake.script(Reply(chunks=["Still 3."]))
+        self.chat("And now?", conversation_id=conversation)
+        messages = self.fake.requests[-1]["json"]["messages"]
+        roles = [m["role"] for m in messages]
+        self.assertEqual(roles[-5:], ["user", "assistant", "tool", "assistant", "user"])
+        self.assertEqual(messages[-4]["tool_calls"][0]["function"]["name"], "count_records")
+        self.assertIn('"count": 3', messages[-3]["content"])
+        self.assertEqual(messages[-2]["content"], "Done.")
+        # A model without tools is not sent tool messages it may refuse.
+        self.set_param("models_without_tools", "fake-model")
+        self.chat("And without tools?", conversation_id=conversation)
+        roles = [m["role"] for m in self.fake.requests[-1]["json"]["messages"]]
+        self.assertNotIn("tool", roles)
+
     def test_each_tool_answers(self):
         steps, results, _ = self.ask(
             ("find_models", {"query": "contact"}),

@@ -52,7 +52,13 @@ test("tool steps show in order, each updated in place, opening to its arguments"
     stream.send("tool", { ...step, state: "running", summary: "" });
     await waitFor(".o_ai_stream_chat_tool_step[data-state=running]");
     expect(".o_ai_stream_chat_tool_label").toHaveText("search_records");
-    stream.send("tool", { ...step, state: "done", summary: "Searched <b>Orders</b>: 12 found" });
+    stream.send("tool", {
+        ...step,
+        state: "done",
+        summary: "Searched <b>Orders</b>: 12 found",
+        result: '{"count": 12, "records": [' + "x".repeat(400) + "]}",
+        ms: 21,
+    });
     stream.send("tool", {
         id: "call_2",
         name: "count_records",
@@ -68,6 +74,7 @@ test("tool steps show in order, each updated in place, opening to its arguments"
     expect(".o_ai_stream_chat_tool_arguments").toHaveCount(0);
     await contains(".o_ai_stream_chat_tool_step:first button").click();
     expect(".o_ai_stream_chat_tool_arguments").toHaveText(/sale\.order/);
+    expect(".o_ai_stream_chat_tool_result").toHaveText(/^→ \{"count": 12.*…$/);
     stream.render(0, ["<p>There are 12.</p>"]);
     await waitFor(".o_ai_stream_chat_block:contains(There are 12.)");
     expect(".o_ai_stream_chat_tool_step").toHaveCount(2);

@@ -1,6 +1,8 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { Component, useState } from "@odoo/owl";
 
+const PREVIEW_CHARS = 300;
+
 /**
  * The tools an answer used, in order ("Searched Sales Orders: 12 found"): each opens to the
  * arguments the model gave it. A step still running shows a spinner, a failed one why.
@@ -8,7 +10,7 @@ import { Component, useState } from "@odoo/owl";
 export class ToolSteps extends Component {
     static template = "ai_stream_chat.ToolSteps";
     static props = {
-        steps: Array, // [{id, name, arguments, state, summary}]
+        steps: Array, // [{id, name, arguments, state, summary, result?, ms?}]
         messageKey: [Number, String],
     };
 
@@ -30,6 +32,14 @@ export class ToolSteps extends Component {
 
     label(step) {
         return step.summary || step.name;
+    }
+
+    /** The start of what the tool answered, as the model read it. */
+    resultPreview(step) {
+        const result = step.result;
+        return result.length > PREVIEW_CHARS
+            ? `→ ${result.slice(0, PREVIEW_CHARS)}…`
+            : `→ ${result}`;
     }
 
     /** The call as the model made it: name(arguments), the arguments as compact JSON. */
