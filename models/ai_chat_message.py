@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -46,7 +48,13 @@ class AiChatMessage(models.Model):
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
     tool_steps = fields.Json(
-        help="The tool calls of the answer, in order: id, name, arguments, state, summary."
+        help="The tool calls of the answer, in order: id, name, arguments, state, summary, "
+        "result (its start) and duration."
+    )
+    tool_log = fields.Text(
+        string="Tool calls",
+        compute="_compute_tool_log",
+        help="What the assistant looked up for this answer, for the administrators' audit.",
     )
     attachment_ids = fields.Many2many(
         "ir.attachment",
@@ -88,6 +96,16 @@ class AiChatMessage(models.Model):
         if vals.get("content_html"):
             vals["content_html"] = sanitize_html(vals["content_html"])
         return vals
+
+    @api.depends("tool_steps")
+    def _compute_tool_log(self):
+        for message in self:
+            message.tool_log = "\n\n".join(
+                f"{step.get('name')}({json.dumps(step.get('arguments'), ensure_ascii=False)}) "
+                f"{step.get('state')}, {step.get('ms', '?')} ms: {step.get('summary', '')}\n"
+                f"{step.get('result', '')}"
+                for step in message.tool_steps or ()
+            )
 
     def _chat_payload(self):
         """What the web client shows; a row still streaming is rendered from its saved text."""

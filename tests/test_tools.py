@@ -63,6 +63,8 @@ class TestTools(AiStreamChatCase):
         self.assertEqual(answer.content, "Done.")
         self.assertEqual([s["summary"] for s in answer.tool_steps], [steps[0]["summary"]])
         self.assertEqual(answer._chat_payload()["tools"][0]["state"], "done")
+        self.assertIn("search_records", answer.tool_log)  # the administrators' audit
+        self.assertIn("3 found", answer.tool_log)
 
     def test_a_follow_up_question_carries_what_was_looked_up(self):
         steps, _, events = self.ask(
