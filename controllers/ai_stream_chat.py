@@ -53,6 +53,16 @@ def _upload_limit(controller):
     return _chat_settings().max_file_bytes + MULTIPART_SLACK
 
 
+def _selected_companies():
+    """The companies selected in the web client's switcher (its `cids` cookie), among the
+    user's: what the tools read in, as in the rest of the web client. All of the user's when
+    the cookie says nothing usable."""
+    mine = request.env.user.company_ids.ids
+    cookie = request.httprequest.cookies.get("cids", "")
+    selected = [int(cid) for cid in cookie.split("-") if cid.isdigit() and int(cid) in mine]
+    return selected or mine
+
+
 class AiStreamChatController(http.Controller):
     @http.route(
         "/ai/stream_chat",
@@ -72,8 +82,11 @@ class AiStreamChatController(http.Controller):
         **kwargs,
     ):
         """Answer `message` as Server-Sent Events (docs/wire-contract.md)."""
+        conversations = request.env["ai.chat.conversation"].with_context(
+            allowed_company_ids=_selected_companies()
+        )
         try:
-            body = request.env["ai.chat.conversation"]._stream_prepare(
+            body = conversations._stream_prepare(
                 message,
                 conversation_id=conversation_id,
                 llm_model=model,

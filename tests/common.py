@@ -60,12 +60,15 @@ class AiStreamChatCase(HttpCase):
     def set_param(self, key, value):
         self.env["ir.config_parameter"].sudo().set_param(f"ai_stream_chat.{key}", value)
 
-    def open_stream(self, login="chat_a", csrf=True, timeout=20, **fields):
-        """POST to the stream route as `login`; returns the streaming requests.Response."""
+    def open_stream(self, login="chat_a", csrf=True, timeout=20, cookies=None, **fields):
+        """POST to the stream route as `login` (with `cookies` besides the session's);
+        returns the streaming requests.Response."""
         if login:
             self.authenticate(login, login)
         else:
             self.authenticate(None, None)
+        for name, value in (cookies or {}).items():
+            self.opener.cookies.set(name, value)
         data = {key: value for key, value in fields.items() if value is not None}
         if csrf:
             data["csrf_token"] = http.Request.csrf_token(self)

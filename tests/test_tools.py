@@ -26,13 +26,13 @@ class TestTools(AiStreamChatCase):
             [{"name": f"Toolbox Customer {i}", "city": "Ghent"} for i in range(3)]
         )
 
-    def ask(self, *specs, login="chat_a", answer="Done."):
+    def ask(self, *specs, login="chat_a", answer="Done.", cookies=None):
         """One question whose answer calls the tools of `specs`: (steps, results read by the
         model, events)."""
         self.fake.script(Reply(chunks=[], tool_calls=calls(*specs)), Reply(chunks=[answer]))
         self.env.flush_all()  # the tools read on a cursor of their own
         self.authenticate(login, login)
-        events, _ = self.chat("Look it up", login=login)
+        events, _ = self.chat("Look it up", login=login, cookies=cookies)
         self.assertEqual(self.of(events, "done")[-1]["state"], "done", events)
         followup = self.fake.requests[-1]["json"]["messages"]
         results = [json.loads(m["content"]) for m in followup if m["role"] == "tool"]
@@ -180,6 +180,22 @@ class TestTools(AiStreamChatCase):
         self.assertEqual(results[0]["count"], 3)
         self.assertNotIn("Toolbox Elsewhere", json.dumps(results[0]))
         self.assertIn("error", results[1])
+
+    def test_the_companies_selected_in_the_web_client_bound_the_tools(self):
+        other = self.env["res.company"].create({"name": "Second company"})
+        self.user_a.company_ids |= other
+        self.env["res.partner"].create({"name": "Toolbox Second", "company_id": other.id})
+        search = (
+            "search_records",
+            {"model": "res.partner", "domain": [["name", "ilike", "Toolbox"]]},
+        )
+        _, results, _ = self.ask(search)
+        self.assertEqual(results[0]["count"], 4)  # both companies: the user's
+        _, results, _ = self.ask(search, cookies={"cids": str(self.env.company.id)})
+        self.assertEqual(results[0]["count"], 3)
+        # A company that is not the user's is left out.
+        _, results, _ = self.ask(search, cookies={"cids": f"{other.id}-999999"})
+        self.assertIn("Toolbox Second", json.dumps(results[0]))
 
     def test_a_model_the_user_cannot_read_is_an_error_not_data(self):
         user = new_test_user(self.env, login="chat_tools_plain", groups="base.group_user")
