@@ -93,9 +93,10 @@ class TestProduction(BaseCase):
         self.fake.reset()
         self.addCleanup(self.fake.release)
 
-    def ask(self, reply, message="Tell me"):
-        """Ask through the gevent port: the asker's Viewer, once `start` is in."""
-        self.fake.script(reply)
+    def ask(self, reply, message="Tell me", then=()):
+        """Ask through the gevent port (the upstream answering `reply`, then the replies of
+        `then` to the next requests): the asker's Viewer, once `start` is in."""
+        self.fake.script(reply, *then)
         status, lines = open_stream(
             self.user,
             "POST",
@@ -142,6 +143,19 @@ class TestProduction(BaseCase):
         self.assertEqual(viewer.text(), "Hello from gevent")
         stored = self.stored(start["message_id"], start["conversation_id"])
         self.assertEqual((stored["state"], stored["content"]), ("done", "Hello from gevent"))
+
+    def test_tools_run_in_the_gevent_worker(self):
+        call = {"name": "count_records", "arguments": '{"model": "res.partner"}', "pieces": 2}
+        viewer, start = self.ask(
+            Reply(chunks=[], tool_calls=[call]), then=[Reply(chunks=["Counted."])]
+        )
+        viewer.join(30)
+        self.assertEqual(viewer.done()["state"], "done")
+        steps = [d for _t, _i, e, d in viewer.events if e == "tool"]
+        self.assertEqual([s["state"] for s in steps], ["running", "done"])
+        self.assertIn('"count":', self.fake.requests[-1]["json"]["messages"][-1]["content"])
+        stored = self.stored(start["message_id"], start["conversation_id"])
+        self.assertEqual((stored["content"], stored["tools"][0]["state"]), ("Counted.", "done"))
 
     def test_a_burst_of_questions_beyond_the_connection_pool_waits_in_line(self):
         """More questions at once than the gevent process has connections: each one waits for
