@@ -6,6 +6,7 @@ asked, a tab that resumed) follow it under its condition, each from where it sta
 number of them can watch one answer and a viewer leaving never stops it.
 """
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Answer:
         self.blocks = []  # rendered blocks, as a browser that saw every render shows them
         self.usage = None
         self.tools = {}  # tool steps by call id, in the order the calls began
+        self.tools_version = 0  # bumped on every step
         self.finish_reason = None
         self.error = None  # (code, detail)
         self.stop_reason = None  # STOPPED or an error code, set by cancel()
@@ -51,7 +53,7 @@ class Answer:
         self.ended = False  # the generation is over and `final` holds what to save
         self.final = self.fallback = None
         self.saved = False  # the end is committed: viewers may say done
-        self.saved_pieces = (0, 0)  # content and reasoning pieces committed as progress
+        self.saved_pieces = (0, 0, 0)  # content, reasoning pieces and tools_version committed
         self.stream = None  # the upstream, closed by cancel()
         self.renderer = IncrementalRenderer()
         self.rendered_version = 0  # version the blocks were last rendered at
@@ -76,6 +78,7 @@ class Answer:
                 self.usage = value
             elif name == "tool":
                 self.tools[value["id"]] = value
+                self.tools_version += 1
             elif name == "finish":
                 self.finish_reason = value
             self._changed()
@@ -175,11 +178,14 @@ class Answer:
             self._changed()
 
     def progress(self):
-        """(new content, new reasoning, pieces counts) not yet committed as progress."""
+        """(new content, new reasoning, the tool steps as JSON when they changed else None,
+        what that counts to) not yet committed as progress."""
         with self.cond:
-            done_c, done_r = self.saved_pieces
-            counts = (len(self.content), len(self.reasoning))
-            return "".join(self.content[done_c:]), "".join(self.reasoning[done_r:]), counts
+            done_c, done_r, done_t = self.saved_pieces
+            counts = (len(self.content), len(self.reasoning), self.tools_version)
+            tools = json.dumps(list(self.tools.values())) if self.tools_version != done_t else None
+            content, reasoning = "".join(self.content[done_c:]), "".join(self.reasoning[done_r:])
+            return content, reasoning, tools, counts
 
     def _changed(self):
         self.version += 1
@@ -342,6 +348,7 @@ def follow_stored(
     offsets = [len(snapshot["content"]), len(snapshot["reasoning"])]
     ended = snapshot["state"] != "streaming"
     yield encoder.encode("sync", _sync_event(snapshot, renderer, ended))
+    sent_tools = {step["id"]: step["state"] for step in snapshot["tools"]}
     pacer = _Pacer(clock, ping, ends_at)
     while not ended:
         changed.wait(min(poll, pacer.wait_limit()))
@@ -350,7 +357,8 @@ def follow_stored(
         if snapshot is None:
             return
         ended = snapshot["state"] != "streaming"
-        out = pacer.output(_stored_events(snapshot, offsets, renderer, encoder, ended))
+        out = _stored_events(snapshot, offsets, renderer, encoder, ended)
+        out = pacer.output(_tool_events(snapshot, sent_tools, encoder) + out)
         if out:
             yield out
         if pacer.over():
@@ -381,6 +389,16 @@ def _sync_event(snapshot, renderer, ended):
     data["html"] = snapshot["html"] if ended else "".join(blocks)
     data["blocks"] = [snapshot["html"]] if ended else blocks
     return data
+
+
+def _tool_events(snapshot, sent, encoder):
+    """`tool` events for the stored steps that started or ended since `sent` (updated)."""
+    out = []
+    for step in snapshot["tools"]:
+        if sent.get(step["id"]) != step["state"]:
+            sent[step["id"]] = step["state"]
+            out.append(encoder.encode("tool", step))
+    return b"".join(out)
 
 
 def _stored_events(snapshot, offsets, renderer, encoder, ended):

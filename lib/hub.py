@@ -235,7 +235,7 @@ class Hub:
                 answer.render()  # text came, then the upstream paused: show it rendered
 
     def _unsaved(self, now, with_progress):
-        """(progress to save: (answer, content, reasoning, piece counts), ended answers)."""
+        """(progress to save: (answer, content, reasoning, tools, counts), ended answers)."""
         with self.lock:
             answers = [a for a in self.answers.values() if a.message_id not in self.ended_at]
         progress, finals = [], []
@@ -243,13 +243,14 @@ class Hub:
             if answer.ended:
                 finals.append(answer)
             elif with_progress:
-                content, reasoning, counts = answer.progress()
+                content, reasoning, tools, counts = answer.progress()
                 if (
                     content
                     or reasoning
+                    or tools is not None
                     or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3
                 ):
-                    progress.append((answer, content, reasoning, counts))
+                    progress.append((answer, content, reasoning, tools, counts))
         return progress, finals
 
     def _save(self, now, with_progress=True):
@@ -260,10 +261,7 @@ class Hub:
         try:
             stops, lost = self.store.save(
                 self.owner,
-                [
-                    (answer.message_id, content, reasoning)
-                    for answer, content, reasoning, _ in progress
-                ],
+                [(answer.message_id, *saved) for answer, *saved, _counts in progress],
                 [
                     (answer.job.uid, answer.message_id, answer.final, answer.fallback)
                     for answer in finals
@@ -280,7 +278,7 @@ class Hub:
             for answer in finals:
                 self.ended_at[answer.message_id] = now
                 self.renewed_at.pop(answer.message_id, None)
-        for answer, _content, _reasoning, counts in progress:
+        for answer, *_saved, counts in progress:
             with answer.cond:
                 answer.saved_pieces = counts
         for answer in finals:

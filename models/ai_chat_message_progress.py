@@ -50,9 +50,14 @@ class AiChatMessage(models.Model):
                 content text NOT NULL DEFAULT '',
                 reasoning text NOT NULL DEFAULT '',
                 lease_until timestamp NOT NULL DEFAULT {_NOW},
-                stop_requested boolean NOT NULL DEFAULT false
+                stop_requested boolean NOT NULL DEFAULT false,
+                tools jsonb
             )
         """)
+        )
+        # The tool steps of a running answer, for viewers in other processes (added later).
+        self.env.cr.execute(
+            SQL("ALTER TABLE ai_chat_answer_progress ADD COLUMN IF NOT EXISTS tools jsonb")
         )
         return result
 
@@ -191,7 +196,8 @@ class AiChatMessage(models.Model):
 
     @api.model
     def _answers_save(self, owner, lease, progress, finals):
-        """progress: [(message_id, new content, new reasoning)], appended and leases renewed;
+        """progress: [(message_id, new content, new reasoning, tool steps as JSON or None when
+        unchanged)], appended and leases renewed;
         finals: [(uid, message_id, values, fallback)] written through the ORM (sanitized,
         constrained) unless a sweep closed the row first. Returns (ids asked to stop, ids
         this owner lost: deleted or swept)."""
@@ -201,18 +207,19 @@ class AiChatMessage(models.Model):
                 f"""
                 UPDATE ai_chat_answer_progress p
                    SET content = p.content || v.content, reasoning = p.reasoning || v.reasoning,
+                       tools = COALESCE(v.tools::jsonb, p.tools),
                        lease_until = {_NOW} + make_interval(secs => v.lease::float8)
-                  FROM (VALUES %s) AS v(message_id, content, reasoning, owner, lease)
+                  FROM (VALUES %s) AS v(message_id, content, reasoning, tools, owner, lease)
                  WHERE p.message_id = v.message_id AND p.owner = v.owner
              RETURNING p.message_id, p.stop_requested
             """,
-                [(mid, content, reasoning, owner, lease) for mid, content, reasoning in progress],
+                [(*saved, owner, lease) for saved in progress],
                 page_size=max(len(progress), 1),
                 fetch=True,
             )
             kept = {mid for mid, _stop in rows}
             stops = [mid for mid, stop in rows if stop]
-            lost = [mid for mid, _content, _reasoning in progress if mid not in kept]
+            lost = [mid for mid, *_saved in progress if mid not in kept]
             self._answers_notify("progress", kept)
         if finals:
             self._answers_finish(owner, finals)
@@ -261,10 +268,11 @@ class AiChatMessage(models.Model):
             WITH expired AS (
                 DELETE FROM ai_chat_answer_progress
                  WHERE lease_until < {_NOW}
-             RETURNING message_id, content, reasoning
+             RETURNING message_id, content, reasoning, tools
             )
             UPDATE ai_chat_message m
                SET state = 'interrupted', content = e.content, reasoning = e.reasoning,
+                   tool_steps = COALESCE(e.tools, m.tool_steps),
                    write_date = {_NOW}
               FROM expired e
              WHERE m.id = e.message_id AND m.state = 'streaming'
@@ -303,7 +311,8 @@ class AiChatMessage(models.Model):
             SELECT m.state, m.conversation_id,
                    substr(COALESCE(p.content, m.content, ''), %(c)s + 1),
                    substr(COALESCE(p.reasoning, m.reasoning, ''), %(r)s + 1),
-                   m.content_html, m.error_message, m.error_code, m.tool_steps
+                   m.content_html, m.error_message, m.error_code,
+                   COALESCE(p.tools, m.tool_steps)
               FROM ai_chat_message m LEFT JOIN ai_chat_answer_progress p ON p.message_id = m.id
              WHERE m.id = %(id)s
         """,
@@ -353,7 +362,12 @@ class AiChatMessage(models.Model):
         )
         # sudo: ai.chat.message - the user's own answer, whose process is gone
         self.sudo().write(
-            {"state": "stopped", "content": snapshot["content"], "reasoning": snapshot["reasoning"]}
+            {
+                "state": "stopped",
+                "content": snapshot["content"],
+                "reasoning": snapshot["reasoning"],
+                "tool_steps": snapshot["tools"] or False,
+            }
         )
         self._answers_notify("end", [self.id])
         return True

@@ -1,5 +1,6 @@
 """The hub's saving, with a fake store and a fake clock: no database, no threads."""
 
+import json
 from unittest import TestCase
 
 from ..lib.answers import Answer
@@ -14,8 +15,9 @@ class FakeStore:
         self.saves = []
 
     def save(self, owner, progress, finals):
+        self.progress = progress
         self.saves.append(
-            ([mid for mid, _c, _r in progress], [mid for _uid, mid, _f, _fb in finals])
+            ([mid for mid, _c, _r, _t in progress], [mid for _uid, mid, _f, _fb in finals])
         )
         return [], []
 
@@ -38,6 +40,17 @@ class TestHubSaving(TestCase):
         self.assertEqual(
             self.running.progress()[0], "Some text", "progress must wait for its interval"
         )
+
+    def test_a_tool_step_is_saved_with_the_progress_once(self):
+        step = {"id": "c1", "name": "count_records", "arguments": {}, "state": "running"}
+        self.running.apply("tool", step)
+        self.assertTrue(self.hub._save(100.0))
+        saved = {mid: tools for mid, _c, _r, tools in self.store.progress}
+        self.assertEqual(json.loads(saved[10]), [step])
+        self.running.apply("delta", " more")
+        self.assertTrue(self.hub._save(100.0))
+        saved = {mid: tools for mid, _c, _r, tools in self.store.progress}
+        self.assertIsNone(saved[10])  # unchanged since saved
 
     def test_at_the_interval_progress_and_ends_go_together_once(self):
         self.assertTrue(self.hub._save(100.0))

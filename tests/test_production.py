@@ -157,6 +157,23 @@ class TestProduction(BaseCase):
         stored = self.stored(start["message_id"], start["conversation_id"])
         self.assertEqual((stored["content"], stored["tools"][0]["state"]), ("Counted.", "done"))
 
+    def test_a_worker_shows_the_tool_steps_of_an_answer_still_running(self):
+        call = {"name": "count_records", "arguments": '{"model": "res.partner"}'}
+        slow = Reply(chunks=[f"w{i} " for i in range(60)], delay=0.05)
+        asker, start = self.ask(Reply(chunks=[], tool_calls=[call]), then=[slow])
+        self.assertTrue(self.wait_until(lambda: "w1 " in asker.text(), 20))
+        time.sleep(1.5)  # a progress save of the owner
+        viewer = self.resume(start["message_id"])
+        self.assertTrue(viewer.first.wait(20))
+        sync = viewer.events[0][3]
+        self.assertEqual(sync["state"], "streaming")
+        self.assertEqual(
+            [(s["name"], s["state"]) for s in sync["tools"]], [("count_records", "done")]
+        )
+        asker.join(30)
+        viewer.join(30)
+        self.assertEqual(viewer.done()["state"], "done")
+
     def test_a_burst_of_questions_beyond_the_connection_pool_waits_in_line(self):
         """More questions at once than the gevent process has connections: each one waits for
         its turn at the database instead of failing with a full pool."""
