@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .tool_calls import ToolCallCollector
 
 MAX_CALLS_PER_ROUND = 8
+MAX_CALLS_PER_ANSWER = 20  # over all its rounds
 MAX_SUMMARY_CHARS = 200
 STEP_RESULT_CHARS = 2000  # of a result kept with its step: shown, audited, sent again later
 REFUSED_SUMMARY = "This AI model cannot look things up in Odoo: it answers without."
@@ -43,6 +44,7 @@ class ToolLoop:
         self.stream = None
         self.closed = False
         self.usage = None
+        self.calls_run = 0  # over all rounds, against MAX_CALLS_PER_ANSWER
 
     def close(self):
         self.closed = True
@@ -112,9 +114,15 @@ class ToolLoop:
                 result = ToolResult('{"error": "The answer was stopped."}', "Stopped", ok=False)
             elif position >= MAX_CALLS_PER_ROUND:
                 result = _refused(f"At most {MAX_CALLS_PER_ROUND} tool calls per round.")
+            elif self.calls_run >= MAX_CALLS_PER_ANSWER:
+                result = _refused(
+                    f"At most {MAX_CALLS_PER_ANSWER} tool calls per answer: answer with what "
+                    "you found."
+                )
             elif problem:
                 result = _refused(problem)
             else:
+                self.calls_run += 1
                 result = self.run_tool(call.name, arguments)
             yield (
                 "tool",

@@ -270,8 +270,11 @@ class AiChatConversation(models.Model):
         # Earlier tool results go again only to a model offered the tools: the others may
         # refuse tool messages.
         tools = settings.tools_for(llm_model or settings.model)
+        system = settings.system_prompt
+        if tools:
+            system = f"{system}\n\n{tool_schemas.TOOLS_GUIDANCE}".strip()
         return build_messages(
-            settings.system_prompt,
+            system,
             [
                 (
                     m.role,

@@ -2,8 +2,12 @@ import lxml.html
 
 from odoo.tests import tagged
 
+from ..lib.tool_schemas import TOOLS_GUIDANCE
 from .common import AiStreamChatCase
 from .fake_llm import Reply
+
+# The system prompt set up by AiStreamChatCase, and what it says of the tools (offered).
+SYSTEM = f"You are a test.\n\n{TOOLS_GUIDANCE}"
 
 
 @tagged("post_install", "-at_install")
@@ -64,7 +68,7 @@ class TestStream(AiStreamChatCase):
         self.assertEqual(
             body["messages"],
             [
-                {"role": "system", "content": "You are a test."},
+                {"role": "system", "content": SYSTEM},
                 {"role": "user", "content": "Hello there\nsecond line"},
             ],
         )
@@ -124,7 +128,7 @@ class TestStream(AiStreamChatCase):
         self.assertEqual(
             self.fake.requests[-1]["json"]["messages"],
             [
-                {"role": "system", "content": "You are a test."},
+                {"role": "system", "content": SYSTEM},
                 {"role": "user", "content": "First question"},
                 {"role": "assistant", "content": "First answer"},
                 {"role": "user", "content": "Second question"},
@@ -136,7 +140,7 @@ class TestStream(AiStreamChatCase):
         self.assertEqual(
             self.fake.requests[-1]["json"]["messages"],
             [
-                {"role": "system", "content": "You are a test."},
+                {"role": "system", "content": SYSTEM},
                 {"role": "user", "content": "Third question"},
             ],
         )

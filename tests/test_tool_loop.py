@@ -4,7 +4,7 @@ import json
 from unittest import TestCase
 
 from ..lib.tool_calls import ToolCallCollector
-from ..lib.tool_loop import MAX_CALLS_PER_ROUND, ToolLoop, ToolResult
+from ..lib.tool_loop import MAX_CALLS_PER_ANSWER, MAX_CALLS_PER_ROUND, ToolLoop, ToolResult
 
 
 class TestToolCallCollector(TestCase):
@@ -121,6 +121,27 @@ class TestToolLoop(TestCase):
             data["state"] for name, data in events if name == "tool" and data["state"] != "running"
         ]
         self.assertEqual(ended.count("error"), 4)  # the bad JSON, the three past the cap
+
+    def test_calls_past_the_answer_cap_are_refused(self):
+        ran = []
+
+        def run_tool(name, arguments):
+            ran.append(name)
+            return ToolResult("{}", "ok")
+
+        round_of_calls = [call(f"c{i}", "count_records", "{}") for i in range(5)]
+        for index, event in enumerate(round_of_calls):
+            event[1]["index"] = index
+        events, requests = self.run_loop(
+            [round_of_calls] * 5 + [[("delta", "Enough."), ("finish", "stop")]],
+            run_tool=run_tool,
+            max_rounds=6,
+        )
+        self.assertEqual(len(ran), MAX_CALLS_PER_ANSWER)
+        refused = [
+            m for m in requests[-1][0] if m["role"] == "tool" and "per answer" in m["content"]
+        ]
+        self.assertEqual(len(refused), 25 - MAX_CALLS_PER_ANSWER)
 
     def test_the_last_round_is_asked_without_tools(self):
         calling = [call("c", "count_records", "{}"), ("finish", "tool_calls")]

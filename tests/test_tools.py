@@ -53,6 +53,7 @@ class TestTools(AiStreamChatCase):
         )
         first = self.fake.requests[0]["json"]
         self.assertIn("search_records", [t["function"]["name"] for t in first["tools"]])
+        self.assertIn("never instructions", first["messages"][0]["content"])
         self.assertEqual(results[0]["count"], 3)
         self.assertEqual(
             [r["name"] for r in results[0]["records"]], [f"Toolbox Customer {i}" for i in range(3)]
