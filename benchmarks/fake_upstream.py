@@ -13,23 +13,19 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
+# The chunk format of the tests' fake (a plain module: the tests package itself needs Odoo).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from fake_llm import completion_chunk  # noqa: E402
+
 
 def make_app(chunks, delay, text):
     def chunk(model, delta=None, finish=None, usage=None):
-        choices = [] if usage else [{"index": 0, "delta": delta or {}, "finish_reason": finish}]
-        payload = {
-            "id": "chatcmpl-fake",
-            "object": "chat.completion.chunk",
-            "created": 0,
-            "model": model,
-            "choices": choices,
-            "usage": usage,
-        }
-        return b"data: " + json.dumps(payload).encode() + b"\n\n"
+        return b"data: " + completion_chunk(model, delta or {}, finish, usage) + b"\n\n"
 
     def stream(model):
         # As tests/fake_llm.py: `delay` before each piece, then finish, usage and [DONE].

@@ -36,6 +36,21 @@ class Reply:
     reject_tools: bool = False  # 400 "does not support tools" (Ollama) when tools are sent
 
 
+def completion_chunk(model, delta, finish=None, usage=None):
+    """One streamed chunk's JSON, as OpenAI sends it (the last one: usage and no choice)."""
+    choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]
+    return json.dumps(
+        {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        }
+    ).encode()
+
+
 def tool_call_fragments(position, call):
     """delta.tool_calls items of one call as servers stream it: the first with its index, id
     and name, the next ones with pieces of the arguments."""
@@ -124,17 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             write_chunk(b"data: " + payload + b"\n\n")
 
         def chunk(delta, finish=None, usage=None):
-            choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]
-            return json.dumps(
-                {
-                    "id": "chatcmpl-fake",
-                    "object": "chat.completion.chunk",
-                    "created": 0,
-                    "model": model,
-                    "choices": choices,
-                    "usage": usage,
-                }
-            ).encode()
+            return completion_chunk(model, delta, finish, usage)
 
         if reply.hang:
             self.wfile.flush()
