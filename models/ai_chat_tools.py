@@ -100,14 +100,20 @@ class AiChatTools(models.AbstractModel):
 
     @api.model
     def _tool_fields(self, records):
-        """{name: description} of the fields this user may read, secrets left out."""
+        """{name: description} of the fields this user may read, secrets left out, and the
+        relations to models out of reach (their names would show through grouping)."""
         described = records.fields_get(
             attributes=["string", "type", "relation", "selection", "store", "searchable"]
         )
+        relations = {info["relation"] for info in described.values() if info.get("relation")}
+        out_of_reach = {
+            model for model in relations if model not in self.env or self._tool_denied(model)
+        }
         return {
             name: info
             for name, info in described.items()
             if not reach.field_denied(name, info["type"])
+            and info.get("relation") not in out_of_reach
         }
 
     @api.model

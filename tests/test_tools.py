@@ -166,6 +166,11 @@ class TestTools(AiStreamChatCase):
         self.assertNotIn("ir.config_parameter", [m["model"] for m in results[1]["models"]])
         described = [f["name"] for f in results[2]["fields"]]
         self.assertIn("login", described)
+        # A relation to a model out of reach is out of reach too (its names would show).
+        self.assertIn("groups_id", described)  # res.groups is reachable; ir.* is not
+        self.assertFalse(
+            [f for f in results[2]["fields"] if f.get("relation", "").startswith("ir.")]
+        )
         self.assertFalse([name for name in described if "password" in name])
         self.assertIn("password", results[3]["error"])
 
