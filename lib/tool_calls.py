@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 MAX_ARGUMENT_CHARS = 20_000  # of one call's arguments; longer ones are an error result
+MAX_CALLS = 64  # kept of one round; a server sending more has the rest ignored
 
 
 @dataclass
@@ -55,6 +56,8 @@ class ToolCallCollector:
         function = fragment.get("function") or {}
         call = self._by_index.get(index)
         if call is None or (call_id and call.id != call_id and call.name):
+            if len(self.calls) == MAX_CALLS:
+                return
             call = ToolCall(id=call_id or f"call_{len(self.calls) + 1}")
             self.calls.append(call)
             self._by_index[index] = call
@@ -66,5 +69,6 @@ class ToolCallCollector:
         arguments = function.get("arguments")
         if isinstance(arguments, dict):  # a server that sends them parsed
             arguments = json.dumps(arguments)
-        if isinstance(arguments, str) and len(call.arguments) <= MAX_ARGUMENT_CHARS:
-            call.arguments += arguments
+        if isinstance(arguments, str):
+            # Kept to one character past the limit: enough for parsed() to refuse it.
+            call.arguments += arguments[: MAX_ARGUMENT_CHARS + 1 - len(call.arguments)]

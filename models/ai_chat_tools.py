@@ -267,7 +267,7 @@ class AiChatTools(models.AbstractModel):
         names = self._tool_field_names(records, fields, readable)
         names = names or self._tool_default_fields(readable)
         domain = self._tool_domain(records, domain)
-        limit = min(max(int(limit or schemas.SEARCH_DEFAULT_LIMIT), 1), schemas.SEARCH_MAX_LIMIT)
+        limit = _limit(limit)
         found = records.search(
             domain, limit=limit, order=self._tool_order(records, order, readable)
         )
@@ -311,7 +311,7 @@ class AiChatTools(models.AbstractModel):
             raise ToolRefusal("groupby is a list of fields, e.g. ['partner_id', 'date:month'].")
         groups = [self._tool_groupby(records, spec, readable) for spec in groupby]
         measures = [self._tool_aggregate(records, spec, readable) for spec in aggregates or []]
-        limit = min(max(int(limit or schemas.SEARCH_DEFAULT_LIMIT), 1), schemas.SEARCH_MAX_LIMIT)
+        limit = _limit(limit)
         rows = records.read_group(
             self._tool_domain(records, domain), measures, groups, limit=limit, lazy=False
         )
@@ -354,6 +354,11 @@ class AiChatTools(models.AbstractModel):
         if function != "count_distinct" and info["type"] not in _NUMERIC:
             raise ToolRefusal(f"{name} is not a number: only field:count_distinct applies.")
         return spec
+
+
+def _limit(limit):
+    """The rows a call asked for, within 1 and SEARCH_MAX_LIMIT (20 when it said nothing)."""
+    return min(max(int(limit or schemas.SEARCH_DEFAULT_LIMIT), 1), schemas.SEARCH_MAX_LIMIT)
 
 
 def _plain(value):

@@ -3,7 +3,7 @@
 import json
 from unittest import TestCase
 
-from ..lib.tool_calls import ToolCallCollector
+from ..lib.tool_calls import MAX_ARGUMENT_CHARS, MAX_CALLS, ToolCallCollector
 from ..lib.tool_loop import MAX_CALLS_PER_ANSWER, MAX_CALLS_PER_ROUND, ToolLoop, ToolResult
 
 
@@ -32,6 +32,16 @@ class TestToolCallCollector(TestCase):
             {"index": 0, "id": "y", "function": {"name": "b", "arguments": {}}},
         )
         self.assertEqual(calls, [("x", "a", '{"q": 1}'), ("y", "b", "{}")])
+
+    def test_a_flood_of_calls_or_arguments_stays_bounded(self):
+        collector = ToolCallCollector()
+        for i in range(MAX_CALLS * 10):
+            collector.add({"index": i, "id": f"c{i}", "function": {"name": "a", "arguments": "{"}})
+        for _ in range(100):
+            collector.add({"index": 0, "function": {"arguments": "x" * 10_000}})
+        self.assertEqual(len(collector.calls), MAX_CALLS)
+        self.assertEqual(len(collector.calls[0].arguments), MAX_ARGUMENT_CHARS + 1)
+        self.assertIn("longer than", collector.calls[0].parsed()[1])
 
     def test_missing_ids_are_made_up(self):
         calls = self.collect({"function": {"name": "a"}}, {"function": {"name": "b"}})
