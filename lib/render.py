@@ -67,8 +67,11 @@ def _safe_href(value):
     if RECORD_PATH_RE.fullmatch(url):
         return url
     match = _SCHEME_RE.match(url)
-    # Other relative URLs are refused: they would reach into the Odoo instance itself.
-    return url if match and match.group(1).lower() in _SAFE_SCHEMES else None
+    # Other relative URLs are refused: they would reach into the Odoo instance itself. The
+    # scheme in lower case, so that the browser's check can match exactly, without /i.
+    if match and match.group(1).lower() in _SAFE_SCHEMES:
+        return match.group(1).lower() + url[match.end(1) :]
+    return None
 
 
 def _clean_link(el):

@@ -56,9 +56,10 @@ const PURIFY_CONFIG = {
         "span",
     ],
     ALLOWED_ATTR: ["href", "title", "class", "start", "align"],
-    // The second form: a record of this Odoo (lib/render.py RECORD_PATH_RE), nothing else relative.
+    // The second form: a record of this Odoo (lib/render.py RECORD_PATH_RE), nothing else
+    // relative. No /i: the server writes schemes in lower case.
     ALLOWED_URI_REGEXP:
-        /^(?:https?|mailto):|^\/odoo\/[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\/[1-9][0-9]{0,9}$/i,
+        /^(?:https?|mailto):|^\/odoo\/[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\/[1-9][0-9]{0,9}$/,
     RETURN_DOM_FRAGMENT: true,
 };
 export const IMAGE_REMOVED_CLASS = "o_ai_stream_chat_image_removed";
