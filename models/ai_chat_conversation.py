@@ -170,7 +170,9 @@ class AiChatConversation(models.Model):
             alone=not turn.conversation,
             llm_model=turn.llm_model,
         )
-        return self._stream_relay(settings, question, answer, messages)
+        # A question without files (most of them) reads no attachment rows for its chips.
+        chips = question._attachment_chips() if turn.attachments or turn.question else ()
+        return self._stream_relay(settings, question, answer, messages, chips)
 
     @api.model
     def _stream_validate(
@@ -288,8 +290,9 @@ class AiChatConversation(models.Model):
         )
 
     @api.model
-    def _stream_relay(self, settings, question, answer, messages):
-        """The SSE body of a new answer: `start`, then the answer as its generation goes."""
+    def _stream_relay(self, settings, question, answer, messages, chips=()):
+        """The SSE body of a new answer: `start` (with the question's file chips), then the
+        answer as its generation goes."""
         job = AnswerJob(
             message_id=answer.id,
             conversation_id=answer.conversation_id.id,
@@ -299,7 +302,7 @@ class AiChatConversation(models.Model):
             deadline=time.monotonic() + max(settings.max_stream_seconds, 1),
             max_answer_chars=settings.max_answer_chars,
             error_messages=self._stream_error_messages(),
-            attachments=tuple(question._attachment_chips()),
+            attachments=tuple(chips),
         )
         upstream = self._stream_upstream(settings, answer.llm_model)
         if not settings.tools_for(answer.llm_model):
