@@ -9,8 +9,8 @@ proportion to its length to render, or nest too deep, is shown as plain text (ma
 """
 
 import re
-import threading
 from collections import namedtuple
+from contextlib import contextmanager
 from urllib.parse import quote, unquote
 
 import markdown
@@ -348,17 +348,25 @@ def _nest_lists(lines):
     return out
 
 
-_local = threading.local()
+# Markdown instances not in use, with their guards: building one costs about a millisecond,
+# and one instance must not convert two texts at once. A pool, not a thread-local: under gevent
+# a thread-local is per greenlet, and every request and answer is a greenlet of its own.
+_idle = []
 
 
+@contextmanager
 def _markdown():
-    """This thread's Markdown instance and its guard: building one costs about a millisecond,
-    and an instance is not thread-safe. A convert() never yields (pure CPU), so greenlets
-    sharing a thread under gevent cannot interleave inside one either."""
-    if getattr(_local, "md", None) is None:
-        _local.md = _new_markdown()
-        _local.guard = markdown_guard.Guard(_local.md)
-    return _local.md, _local.guard
+    """An instance and its guard for one conversion. list.pop and list.append are atomic, so
+    threads and greenlets each take an instance of their own."""
+    try:
+        md, guard = _idle.pop()
+    except IndexError:
+        md = _new_markdown()
+        guard = markdown_guard.Guard(md)
+    yield md, guard
+    # Not reached when the conversion raised: the instance may have stopped half-way through
+    # its state, and is dropped.
+    _idle.append((md, guard))
 
 
 def _new_markdown():
@@ -378,18 +386,20 @@ def _new_markdown():
 def _text_html(source, lines):
     """A text block's html; the block's lines as plain text when rendering it would cost out of
     proportion to its length or nest deeper than the sanitizer parses."""
-    md, guard = _markdown()
-    if not guard.too_costly(source):
-        try:
-            return sanitize_html(md.reset().convert(source))
-        except (RecursionError, markdown_guard.TooDeep):
-            _local.md = None  # it may have stopped half-way through its state
-    return sanitize_html(markdown_guard.plain_html(lines))
+    try:
+        with _markdown() as (md, guard):
+            html = None if guard.too_costly(source) else md.reset().convert(source)
+    except (RecursionError, markdown_guard.TooDeep):
+        html = None
+    if html is None:
+        return sanitize_html(markdown_guard.plain_html(lines))
+    return sanitize_html(html)
 
 
 def _fence_html(source):
-    md, _guard = _markdown()
-    return sanitize_html(md.reset().convert(source))
+    with _markdown() as (md, _guard):
+        html = md.reset().convert(source)
+    return sanitize_html(html)
 
 
 _CODE_SPAN_RE = re.compile(r"`[^`]*`")
