@@ -58,6 +58,7 @@ class Answer:
         self.renderer = IncrementalRenderer()
         self.rendered_version = 0  # version the blocks were last rendered at
         self.last_render = 0.0
+        self.fed_at = 0.0  # time.monotonic() when answer text last came
         self.render_cost = 0.0  # seconds of one tail render, smoothed
         self.render_total = 0.0  # seconds of all its tail renders
 
@@ -72,6 +73,7 @@ class Answer:
         with self.cond:
             if name == "delta":
                 self._add("content", value)
+                self.fed_at = time.monotonic()
             elif name == "reasoning":
                 self._add("reasoning", value)
             elif name == "usage":
@@ -103,10 +105,10 @@ class Answer:
             self._changed()
 
     def render(self, clock=time.perf_counter):
-        """Render the open tail if text came since the last render."""
+        """Render the open tail if text came since the last render; True when it did."""
         with self.cond:
             if self.rendered_version == self.version or self.ended:
-                return
+                return False
             started = clock()
             self._apply_render(self.renderer.update())
             spent = clock() - started
@@ -116,6 +118,7 @@ class Answer:
             )
             self.last_render = time.monotonic()
             self.rendered_version = self.version
+            return True
 
     def _apply_render(self, change):
         if change:
