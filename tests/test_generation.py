@@ -129,6 +129,19 @@ class TestDeadline(TestCase):
         self.assertEqual((late.stop_reason, early.stop_reason), (codes.DEADLINE, None))
 
 
+class TestTickerRenders(TestCase):
+    def test_only_answers_whose_upstream_paused_are_rendered_by_the_ticker(self):
+        hub = Hub(store=None, owner="test", clock=lambda: 0.0)
+        paused, streaming = Answer(job(1, deadline=1e9)), Answer(job(2, deadline=1e9))
+        for answer in (paused, streaming):
+            answer.apply("delta", "Some *text*")
+        now = paused.fed_at + 1.0
+        streaming.fed_at = now  # its text keeps coming: it renders in its own thread
+        hub.answers = {1: paused, 2: streaming}
+        hub._tick_answers(now)
+        self.assertEqual((paused.rendered_version, streaming.rendered_version), (paused.version, 0))
+
+
 class TestViewer(TestCase):
     def test_a_silent_answer_gets_a_ping_each_interval_and_the_viewer_its_end(self):
         answer, clock = Answer(job()), Clock(step=20.0)  # a ping interval passes at each look

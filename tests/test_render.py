@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+from unittest.mock import patch
+
 import lxml.html
 
 from odoo.tests.common import BaseCase
@@ -246,6 +248,33 @@ class TestIncrementalRendering(BaseCase):
         self.assertLessEqual(renderer.tail_renders, renderer.updates_after_feed)
         self.assertLessEqual(renderer.renders, renderer.block_count + renderer.updates_after_feed)
         self.assertLess(renderer.renders, len(pieces) / 10)
+
+
+class TestMarkdownInstances(BaseCase):
+    def test_one_instance_serves_conversions_one_after_another(self):
+        # Under gevent every request and answer is a greenlet: a per-thread (there per
+        # greenlet) instance would be built again for each.
+        render._idle.clear()
+        built = []
+        original = render._new_markdown
+
+        def counting():
+            built.append(1)
+            return original()
+
+        with patch.object(render, "_new_markdown", counting):
+            for text in ("# one", "two *words*", "```\nthree\n```"):
+                render.render_markdown(text)
+        self.assertEqual(len(built), 1)
+
+    def test_an_instance_that_failed_is_not_used_again(self):
+        render.render_markdown("warm")
+        with render._markdown() as (md, _guard):
+            pass
+        with self.assertRaises(RuntimeError), render._markdown() as (failed, _guard):
+            raise RuntimeError("half-way through")
+        self.assertIs(failed, md)
+        self.assertNotIn(md, [instance for instance, _guard in render._idle])
 
 
 class TestBlocks(BaseCase):
