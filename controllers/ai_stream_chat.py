@@ -134,6 +134,25 @@ class AiStreamChatController(http.Controller):
         )
 
     @http.route(
+        "/ai/stream_chat/decide",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        csrf=True,
+        max_content_length=_message_limit,
+    )
+    def decide(self, proposal_id=None, decision=None, **kwargs):
+        """Approve or reject a change the assistant proposed; answers its card as JSON."""
+        proposals = request.env["ai.chat.proposal"].with_context(
+            allowed_company_ids=_selected_companies()
+        )
+        try:
+            card = proposals._decide(proposal_id, decision)
+        except (ChatRefusal, HTTPException) as exc:
+            return _refusal(exc)
+        return request.make_json_response(card)
+
+    @http.route(
         "/ai/stream_chat/upload",
         type="http",
         auth="user",

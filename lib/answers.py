@@ -149,7 +149,7 @@ class Answer:
                 "error_code": self.error[0] if self.state == "error" else False,
             }
             if self.tools:
-                self.final["tool_steps"] = list(self.tools.values())
+                self.final["tool_steps"] = [_ended_step(step) for step in self.tools.values()]
             if self.usage:
                 self.final["prompt_tokens"] = self.usage["prompt_tokens"]
                 self.final["completion_tokens"] = self.usage["completion_tokens"]
@@ -193,6 +193,13 @@ class Answer:
     def _changed(self):
         self.version += 1
         self.cond.notify_all()
+
+
+def _ended_step(step):
+    """A step as its ended answer keeps it: a change still waiting for the user expired."""
+    if step.get("state") != "needs_approval":
+        return step
+    return {**step, "state": "expired", "proposal": {**step["proposal"], "state": "expired"}}
 
 
 class _View:

@@ -83,6 +83,8 @@ class ChatSettings:
     tool_rounds: int = 6  # rounds of tool calls in one answer; 0: no tools
     tool_models: tuple = ()  # when set, the only Odoo models the tools may read
     models_without_tools: tuple = ()  # AI models never offered tools (servers without them)
+    write_tools: bool = False  # the model may propose changes, each approved by the user
+    write_models: tuple = ()  # when set, the only Odoo models changes may be proposed to
     # Added to every request's JSON body (top_p, provider routing, a server's own options).
     extra_params: dict = field(default_factory=dict, hash=False)
 
@@ -99,8 +101,10 @@ class ChatSettings:
             if raw in (False, None, ""):
                 continue
             try:
-                if f.name in ("models", "denied_models", "tool_models", "models_without_tools"):
+                if f.type in ("tuple", tuple):
                     values[f.name] = tuple(parse_model_list(raw))
+                elif f.type in ("bool", bool):
+                    values[f.name] = str(raw).strip().lower() in ("true", "1")
                 elif f.name == "temperature":
                     values[f.name] = parse_temperature(raw)
                 elif f.name == "extra_params":

@@ -6,6 +6,11 @@ completions' events, with a ("tool", step) event when a call starts and when it 
 ("usage", totals) over all rounds, and the last round's ("finish", reason). The last allowed
 round is sent without tools, so the model has to answer in words. Stopping closes the open
 completion, and no further call starts.
+
+A call that would change something is never run by the model: it comes back as a proposal
+(state `needs_approval`, with the card the user decides on). Once every call of the round has
+run or been proposed, the loop waits for the user's decision on each proposal; what was done,
+or that the user said no, is the call's result, and the model goes on.
 """
 
 import json
@@ -25,19 +30,30 @@ REFUSED_SUMMARY = "This AI model cannot look things up in Odoo: it answers witho
 class ToolResult:
     content: str  # what the model reads (JSON text), already cut to the result budget
     summary: str  # what the user reads: "Searched Sales Orders: 12 found"
-    ok: bool = True
+    state: str = "done"  # done, error, rejected; needs_approval with a proposal
+    proposal: dict | None = None  # the change the user approves or rejects: {id, ...card}
 
 
 class ToolLoop:
     def __init__(
-        self, open_stream, messages, run_tool, max_rounds, tools, refused_summary=REFUSED_SUMMARY
+        self,
+        open_stream,
+        messages,
+        run_tool,
+        max_rounds,
+        tools,
+        refused_summary=REFUSED_SUMMARY,
+        await_decision=None,
     ):
         """open_stream(messages, tools or None) -> a ChatStream; run_tool(name, arguments) ->
         ToolResult, never raising for bad arguments; tools: the schemas offered;
-        refused_summary: what the user reads when the AI service refuses the tools."""
+        refused_summary: what the user reads when the AI service refuses the tools;
+        await_decision(proposal id, stopped) -> the ToolResult of the user's decision, or None
+        once stopped() (a callable) is true: it waits as long as the user does."""
         self.open_stream = open_stream
         self.messages = list(messages)
         self.run_tool = run_tool
+        self.await_decision = await_decision
         self.max_rounds = max(1, max_rounds)
         self.tools = tools
         self.refused_summary = refused_summary
@@ -99,48 +115,69 @@ class ToolLoop:
 
     def _run(self, calls, text, reasoning):
         """Runs the round's calls in order (past MAX_CALLS_PER_ROUND each gets an error result:
-        every call must be answered) and adds them and their results to the conversation."""
+        every call must be answered), waits for the user's decision on those that propose a
+        change, and adds the calls and their results to the conversation."""
         assistant = {"role": "assistant", "content": text or None}
         assistant["tool_calls"] = [call.message() for call in calls]
         if reasoning:  # DeepSeek's thinking mode refuses a tool round without it
             assistant["reasoning_content"] = reasoning
-        self.messages.append(assistant)
+        done = []  # (step, result, started) in call order
         for position, call in enumerate(calls):
             arguments, problem = call.parsed()
             step = {"id": call.id, "name": call.name, "arguments": arguments or call.arguments}
             yield "tool", {**step, "state": "running", "summary": ""}
             started = time.monotonic()
-            if self.closed:
-                result = ToolResult('{"error": "The answer was stopped."}', "Stopped", ok=False)
-            elif position >= MAX_CALLS_PER_ROUND:
-                result = _refused(f"At most {MAX_CALLS_PER_ROUND} tool calls per round.")
-            elif self.calls_run >= MAX_CALLS_PER_ANSWER:
-                result = _refused(
-                    f"At most {MAX_CALLS_PER_ANSWER} tool calls per answer: answer with what "
-                    "you found."
-                )
-            elif problem:
-                result = _refused(problem)
-            else:
-                self.calls_run += 1
-                result = self.run_tool(call.name, arguments)
-            yield (
-                "tool",
-                {
-                    **step,
-                    "state": "done" if result.ok else "error",
-                    "summary": result.summary[:MAX_SUMMARY_CHARS],
-                    "result": result.content[:STEP_RESULT_CHARS],
-                    "ms": round((time.monotonic() - started) * 1000),
-                },
+            result = self._result(position, call.name, arguments, problem)
+            yield "tool", _step(step, result, started)
+            done.append((step, result, started))
+        for index, (step, result, started) in enumerate(done):
+            if result.proposal is None:
+                continue
+            decided = self.await_decision(result.proposal["id"], lambda: self.closed)
+            if decided is None:  # stopped while waiting: the proposal expires with the answer
+                return
+            done[index] = (step, decided, started)
+            yield "tool", _step(step, decided, started)
+        self.messages.append(assistant)
+        self.messages.extend(
+            {"role": "tool", "tool_call_id": step["id"], "content": result.content}
+            for step, result, _started in done
+        )
+
+    def _result(self, position, name, arguments, problem):
+        if self.closed:
+            return ToolResult('{"error": "The answer was stopped."}', "Stopped", state="error")
+        if position >= MAX_CALLS_PER_ROUND:
+            return _refused(f"At most {MAX_CALLS_PER_ROUND} tool calls per round.")
+        if self.calls_run >= MAX_CALLS_PER_ANSWER:
+            return _refused(
+                f"At most {MAX_CALLS_PER_ANSWER} tool calls per answer: answer with what you found."
             )
-            self.messages.append(
-                {"role": "tool", "tool_call_id": call.id, "content": result.content}
-            )
+        if problem:
+            return _refused(problem)
+        self.calls_run += 1
+        result = self.run_tool(name, arguments)
+        if result.proposal is not None and self.await_decision is None:
+            return _refused("Changes cannot be proposed here.")
+        return result
+
+
+def _step(step, result, started):
+    """The `tool` event of a call that ran, or was proposed, or was decided."""
+    ended = {
+        **step,
+        "state": result.state,
+        "summary": result.summary[:MAX_SUMMARY_CHARS],
+        "result": result.content[:STEP_RESULT_CHARS],
+        "ms": round((time.monotonic() - started) * 1000),
+    }
+    if result.proposal is not None:
+        ended["proposal"] = result.proposal
+    return ended
 
 
 def _refused(reason):
-    return ToolResult(json.dumps({"error": reason}), reason, ok=False)
+    return ToolResult(json.dumps({"error": reason}), reason, state="error")
 
 
 def replayed(steps):

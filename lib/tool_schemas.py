@@ -114,6 +114,64 @@ TOOLS = (
 )
 TOOL_NAMES = frozenset(tool["function"]["name"] for tool in TOOLS)
 
+# Offered only when an administrator lets the assistant propose changes. A call never changes
+# anything by itself: the user sees the exact change and approves or rejects it.
+WRITE_GUIDANCE = (
+    "create_record, update_record, archive_record and post_message change nothing by "
+    "themselves: the user is shown the exact change and approves or rejects it, and their "
+    "result says which. Never say a change was made before the result says so; if the user "
+    "rejected it, do not propose it again unless they ask."
+)
+_ID = {"type": "integer", "description": "The record's id."}
+_VALUES = {
+    "type": "object",
+    "description": "{field: value}. Many2one: the related record's id; many2many: the list "
+    "of ids it will hold; dates YYYY-MM-DD; date and time YYYY-MM-DD HH:MM:SS in the user's "
+    "time zone; selection: its technical value. describe_model lists the fields.",
+}
+WRITE_TOOLS = (
+    _tool(
+        "create_record",
+        "Propose to create a record with these values; the user approves or rejects it.",
+        {"model": _MODEL, "values": _VALUES},
+        ["model", "values"],
+    ),
+    _tool(
+        "update_record",
+        "Propose to change fields of one record; the user sees each old and new value and "
+        "approves or rejects it.",
+        {"model": _MODEL, "id": _ID, "values": _VALUES},
+        ["model", "id", "values"],
+    ),
+    _tool(
+        "archive_record",
+        "Propose to archive one record (it can be restored later); the user approves or "
+        "rejects it.",
+        {"model": _MODEL, "id": _ID},
+        ["model", "id"],
+    ),
+    _tool(
+        "post_message",
+        "Propose to post on a record's chatter: an internal note (default) or a message sent "
+        "to its followers. The user approves or rejects it.",
+        {
+            "model": _MODEL,
+            "id": _ID,
+            "body": {"type": "string", "description": "Plain text."},
+            "kind": {"type": "string", "enum": ["note", "message"]},
+        },
+        ["model", "id", "body"],
+    ),
+)
+WRITE_TOOL_NAMES = frozenset(tool["function"]["name"] for tool in WRITE_TOOLS)
+
+
+def offered(write_tools):
+    """(the tool schemas sent to the model, the guidance added to its system prompt)."""
+    if write_tools:
+        return TOOLS + WRITE_TOOLS, f"{TOOLS_GUIDANCE} {WRITE_GUIDANCE}"
+    return TOOLS, TOOLS_GUIDANCE
+
 
 def short_value(value):
     """A value as a result shows it: long texts cut, x2many lists as a count and a few ids."""

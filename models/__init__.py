@@ -5,4 +5,6 @@ from . import ai_chat_message
 from . import ai_chat_message_progress
 from . import ai_chat_record_context
 from . import ai_chat_tools
+from . import ai_chat_tools_write
+from . import ai_chat_proposal
 from . import res_config_settings

@@ -48,6 +48,12 @@ class AiChatConversation(models.Model):
         default=lambda self: self.env.user,
     )
     message_ids = fields.One2many("ai.chat.message", "conversation_id")
+    proposal_ids = fields.One2many(
+        "ai.chat.proposal",
+        "conversation_id",
+        string="Proposed changes",
+        help="Changes the assistant proposed, and what the user decided.",
+    )
     llm_model = fields.Char(string="Model", help="The model of the latest answer.")
     last_message_at = fields.Datetime(default=fields.Datetime.now, index=True)
 
@@ -274,7 +280,8 @@ class AiChatConversation(models.Model):
         tools = settings.tools_for(llm_model or settings.model)
         system = settings.system_prompt
         if tools:
-            system = f"{system}\n\n{tool_schemas.TOOLS_GUIDANCE}".strip()
+            guidance = tool_schemas.offered(settings.write_tools)[1]
+            system = f"{system}\n\n{guidance}".strip()
         return build_messages(
             system,
             [
@@ -310,10 +317,11 @@ class AiChatConversation(models.Model):
         rounds = ToolLoop(
             lambda turn, tools: ChatStream(upstream, turn, tools),
             messages,
-            self.env["ai.chat.tools"]._tool_runner(),
+            self.env["ai.chat.tools"]._tool_runner(answer.id),
             settings.tool_rounds,
-            tool_schemas.TOOLS,
+            tool_schemas.offered(settings.write_tools)[0],
             self.env._("This AI model cannot look things up in Odoo: it answers without."),
+            await_decision=self.env["ai.chat.proposal"]._proposal_waiter(answer.id),
         )
         return answer._answer_stream(job, rounds)
 

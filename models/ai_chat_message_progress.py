@@ -180,6 +180,22 @@ class AiChatMessage(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
+    def _answer_waiting(self):
+        """Whether this answer is still being generated (streaming, with a live lease): only
+        then may a change it proposed be decided."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                f"""
+            SELECT 1 FROM ai_chat_message m
+              JOIN ai_chat_answer_progress p ON p.message_id = m.id
+             WHERE m.id = %s AND m.state = 'streaming' AND p.lease_until > {_NOW}
+        """,
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
     def _answer_open(self, owner):
         """Record that this new answer streams from `owner` (in the request's transaction)."""
         self.env.cr.execute(
@@ -257,6 +273,7 @@ class AiChatMessage(models.Model):
                 owner,
             )
         )
+        self.env["ai.chat.proposal"]._expire_for(ids)
         self._answers_notify("end", ids)
 
     @api.model
@@ -290,6 +307,7 @@ class AiChatMessage(models.Model):
         """)
         )
         ids += [mid for (mid,) in self.env.cr.fetchall()]
+        self.env["ai.chat.proposal"]._expire_for(ids)
         self._answers_notify("end", ids)
         return ids
 
@@ -369,6 +387,7 @@ class AiChatMessage(models.Model):
                 "tool_steps": snapshot["tools"] or False,
             }
         )
+        self.env["ai.chat.proposal"]._expire_for([self.id])
         self._answers_notify("end", [self.id])
         return True
 

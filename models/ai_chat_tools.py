@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
 import json
 import threading
 
@@ -37,9 +38,11 @@ class AiChatTools(models.AbstractModel):
     _description = "AI Chat Tools"
 
     @api.model
-    def _tool_runner(self):
+    def _tool_runner(self, message_id):
         """run(name, arguments) -> ToolResult as this user, from any thread: each call in a
-        short transaction of its own, with a statement timeout, rolled back (reads only)."""
+        short transaction of its own, with a statement timeout, rolled back (reads only). A
+        proposed change is then stored, in a transaction of its own, for the user to decide on
+        (the answer is `message_id`)."""
         dbname, uid = self.env.cr.dbname, self.env.uid
         context = {key: self.env.context[key] for key in _CONTEXT_KEYS if key in self.env.context}
 
@@ -51,19 +54,30 @@ class AiChatTools(models.AbstractModel):
                     cr.execute(SQL("SET LOCAL statement_timeout = %s", STATEMENT_TIMEOUT_MS))
                     env = api.Environment(cr, uid, context)
                     try:
-                        return env["ai.chat.tools"]._tool_call(name, arguments)
+                        result = env["ai.chat.tools"]._tool_call(name, arguments)
                     finally:
                         cr.rollback()
+                if result.proposal is None:
+                    return result
+                with Registry(dbname).cursor() as cr:
+                    Proposal = api.Environment(cr, uid, context)["ai.chat.proposal"]
+                    card = Proposal._propose(message_id, result.proposal)
+                return dataclasses.replace(result, proposal=card)
             finally:
                 _SLOTS.release()
 
         return run
 
     @api.model
+    def _tool_names(self):
+        """The tools this database offers: the read tools (more with write_tools)."""
+        return set(schemas.TOOL_NAMES)
+
+    @api.model
     def _tool_call(self, name, arguments):
-        if name not in schemas.TOOL_NAMES:
-            known = ", ".join(sorted(schemas.TOOL_NAMES))
-            return _error(f"Unknown tool {name!r}. The tools are: {known}.")
+        known = self._tool_names()
+        if name not in known:
+            return _error(f"Unknown tool {name!r}. The tools are: {', '.join(sorted(known))}.")
         try:
             with self.env.cr.savepoint():
                 result, summary = getattr(self, f"_tool_{name}")(**arguments)
@@ -73,6 +87,9 @@ class AiChatTools(models.AbstractModel):
             return _error(f"The database refused the query: {exc.diag.message_primary}.")
         except (ToolRefusal, *_CORRECTABLE) as exc:
             return _error(str(exc) or type(exc).__name__)
+        if name in schemas.WRITE_TOOL_NAMES:
+            waiting = '{"status": "waiting for the user to approve or reject the change"}'
+            return ToolResult(waiting, summary, state="needs_approval", proposal=result)
         return ToolResult(schemas.fitted(result), summary)
 
     # -- what a call may reach -----------------------------------------------------------
@@ -368,4 +385,4 @@ def _plain(value):
 
 
 def _error(message):
-    return ToolResult(json.dumps({"error": message}, ensure_ascii=False), message, ok=False)
+    return ToolResult(json.dumps({"error": message}, ensure_ascii=False), message, state="error")

@@ -132,6 +132,19 @@ class ResConfigSettings(models.TransientModel):
         "models that cannot use them).",
     )
 
+    ai_stream_chat_write_tools = fields.Boolean(
+        string="Changes proposed by the assistant",
+        config_parameter=PREFIX + "write_tools",
+        help="The assistant may propose to create, update or archive records and to post on "
+        "their chatter. Nothing changes until the user approves the exact change shown, which "
+        "then runs with the user's own rights.",
+    )
+    ai_stream_chat_write_models = fields.Char(
+        string="Models changes may be proposed to",
+        config_parameter=PREFIX + "write_models",
+        help="Technical names, comma separated. Empty: every model the tools may read.",
+    )
+
     ai_stream_chat_extra_params = fields.Char(  # config parameters cannot be Text
         string="Extra request parameters",
         config_parameter=PREFIX + "extra_params",

@@ -48,7 +48,9 @@ class TestHistoryBudget(AiStreamChatCase):
         self.env.invalidate_all()
         Conversation = self.env["ai.chat.conversation"].with_user(self.user_a)
         with patch.object(
-            type(Conversation), "_stream_relay", lambda self, _settings, _q, _a, messages, _c: messages
+            type(Conversation),
+            "_stream_relay",
+            lambda self, _settings, _q, _a, messages, _c: messages,
         ):
             messages = Conversation._stream_prepare(
                 "Newest?", conversation_id=str(self.conversation.id)

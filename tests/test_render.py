@@ -1,6 +1,5 @@
 import re
 from pathlib import Path
-
 from unittest.mock import patch
 
 import lxml.html

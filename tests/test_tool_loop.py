@@ -176,3 +176,49 @@ class TestToolLoop(TestCase):
             if name == "tool" and data["state"] == "done":
                 loop.close()
         self.assertEqual(ran, ["count_records"])
+
+
+class TestProposedChanges(TestCase):
+    """A call that proposes a change waits for the user's decision, whatever the model does."""
+
+    def loop(self, await_decision):
+        self.requests = []
+        rounds = [
+            [call("r", "count_records", "{}"), call("w", "archive_record", '{"id": 1}')],
+            [("delta", "Archived."), ("finish", "stop")],
+        ]
+        for index, event in enumerate(rounds[0]):
+            event[1]["index"] = index
+
+        def run_tool(name, arguments):
+            if name == "archive_record":
+                return ToolResult("{}", "Archive it", "needs_approval", {"id": 7})
+            return ToolResult('{"count": 3}', "Counted: 3")
+
+        def open_stream(messages, tools):
+            self.requests.append(json.loads(json.dumps(messages)))
+            return FakeStream(rounds[len(self.requests) - 1])
+
+        return ToolLoop(open_stream, [], run_tool, 6, [], await_decision=await_decision)
+
+    def test_the_decision_is_the_result_the_model_reads(self):
+        decided = ToolResult('{"status": "done"}', "Archived", "done", {"id": 7, "state": "done"})
+        asked = []
+        loop = self.loop(lambda proposal_id, stopped: asked.append(proposal_id) or decided)
+        steps = [data for name, data in loop if name == "tool" and data["id"] == "w"]
+        self.assertEqual([s["state"] for s in steps], ["running", "needs_approval", "done"])
+        self.assertEqual(steps[1]["proposal"], {"id": 7})
+        self.assertEqual(asked, [7])
+        results = [m["content"] for m in self.requests[1] if m["role"] == "tool"]
+        self.assertEqual(results, ['{"count": 3}', '{"status": "done"}'])  # in call order
+
+    def test_stopped_while_waiting_the_answer_ends_without_asking_again(self):
+        loop = self.loop(None)
+        loop.await_decision = lambda proposal_id, stopped: loop.close() or None
+        list(loop)
+        self.assertEqual(len(self.requests), 1)
+
+    def test_without_a_way_to_wait_no_change_can_be_proposed(self):
+        list(self.loop(None))
+        results = [m["content"] for m in self.requests[1] if m["role"] == "tool"]
+        self.assertIn("cannot be proposed", results[1])
