@@ -6,6 +6,8 @@ scripts/demo_answer.md word by word through Odoo into headless Chromium.
 
 import argparse
 import io
+import json
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -52,6 +54,43 @@ def attach(page, files, scope=""):
     )
 
 
+def tools_script(partner_id):
+    """What the fake upstream does when a question names Namur (look contacts up) or Bruges
+    (propose to move Deco Addict there), as tests/fake_llm.py --tools-script reads it."""
+    namur = '[["city", "=", "Namur"]]'
+    move = {"street": "Kortrijksesteenweg 5", "city": "Bruges", "phone": "+32 50 44 55 66"}
+    script = [
+        {
+            "on": "Namur",
+            "calls": [
+                ["count_records", f'{{"model": "res.partner", "domain": {namur}}}'],
+                [
+                    "search_records",
+                    f'{{"model": "res.partner", "domain": {namur}, '
+                    '"fields": ["name", "email", "phone"]}',
+                ],
+            ],
+            "after": "There is **1** contact in Namur:\n\n| Name | Email | Phone |\n"
+            "|---|---|---|\n| Deco Addict | deco.addict@example.com | +32 81 23 45 67 |\n",
+        },
+        {
+            "on": "Bruges",
+            "calls": [
+                [
+                    "update_record",
+                    json.dumps({"model": "res.partner", "id": partner_id, "values": move}),
+                ]
+            ],
+            "after": f"Done: [Deco Addict](/odoo/res.partner/{partner_id}) is now at "
+            "Kortrijksesteenweg 5, "
+            "Bruges, with the new phone number.",
+        },
+    ]
+    path = Path(tempfile.mkdtemp()) / "tools.json"
+    path.write_text(json.dumps(script), encoding="utf-8")
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conf", required=True)
@@ -59,44 +98,36 @@ def main():
     parser.add_argument("--port", type=int, default=8098)
     args = parser.parse_args()
     DOCS.mkdir(exist_ok=True)
-    namur = '[["city", "=", "Namur"]]'
-    fake, fake_url = start_fake(
-        "--reply-file",
-        str(ROOT / "scripts" / "demo_answer.md"),
-        "--delay",
-        "0.01",
-        "--tools-on",
-        "Namur",
-        "--tool-call",
-        "count_records",
-        f'{{"model": "res.partner", "domain": {namur}}}',
-        "--tool-call",
-        "search_records",
-        f'{{"model": "res.partner", "domain": {namur}, "fields": ["name", "email", "phone"]}}',
-        "--after-tools",
-        "There is **1** contact in Namur:\n\n| Name | Email | Phone |\n"
-        "|---|---|---|\n| Deco Addict | deco.addict@example.com | +32 81 23 45 67 |\n",
-    )
-    procs = [fake]
+    procs = [start_odoo(args.conf, args.db, args.port)]
     try:
-        procs.append(start_odoo(args.conf, args.db, args.port))
         odoo = Odoo(f"http://127.0.0.1:{args.port}")
-        odoo.set_param("api_url", fake_url)
-        odoo.set_param("model", "gpt-4o-mini")
-        odoo.set_param("models", "deepseek-chat, llama3.1")
-        odoo.set_param("document_chars", "12000")
         partner_id = odoo.call(
             "res.partner",
             "create",
             {
                 "name": "Deco Addict",
                 "is_company": True,
+                "street": "Rue de Fer 12",
                 "city": "Namur",
                 "email": "deco.addict@example.com",
                 "phone": "+32 81 23 45 67",
                 "comment": "<p>Pays late; prefers a phone call first.</p>",
             },
         )
+        fake, fake_url = start_fake(
+            "--reply-file",
+            str(ROOT / "scripts" / "demo_answer.md"),
+            "--delay",
+            "0.01",
+            "--tools-script",
+            str(tools_script(partner_id)),
+        )
+        procs.append(fake)
+        odoo.set_param("api_url", fake_url)
+        odoo.set_param("model", "gpt-4o-mini")
+        odoo.set_param("models", "deepseek-chat, llama3.1")
+        odoo.set_param("document_chars", "12000")
+        odoo.set_param("write_tools", "True")
         with sync_playwright() as playwright:
             browser, page = browser_page(playwright, odoo.base)
             page.goto(odoo.base + "/odoo/ai-chat")
@@ -112,6 +143,23 @@ def main():
             ask(page, "Which contacts do we have in Namur?")
             page.click(".o_ai_stream_chat_tool_step:nth-child(2) button")
             page.screenshot(path=str(DOCS / "screenshot-tools.png"))
+
+            # A change it proposes waits for the user's approval, then runs with their rights.
+            page.click(".o_ai_stream_chat_new")
+            page.fill(
+                ".o_ai_stream_chat_input",
+                "Deco Addict moved to Bruges, Kortrijksesteenweg 5, new phone +32 50 44 55 66",
+            )
+            page.keyboard.press("Enter")
+            page.wait_for_selector(".o_ai_stream_chat_proposal[data-status=pending]")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(DOCS / "screenshot-proposal.png"))
+            page.click(".o_ai_stream_chat_approve")
+            page.wait_for_selector(
+                ".o_ai_stream_chat_message_assistant[data-state=done]", timeout=60000
+            )
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(DOCS / "screenshot-proposal-done.png"))
 
             # The network drops mid-answer: the answer goes on on the server, the page says it
             # is reconnecting, and catches up when the network is back.

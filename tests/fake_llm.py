@@ -248,14 +248,48 @@ def token_pieces(text):
     return re.findall(r"\S+\s*|\s+", text)
 
 
+def _scripted_tools(script, reply, delay):
+    """reply_for(body) for main's --tools-script: the conversation's first user question
+    picks its entry; a request ending with tool results gets the entry's closing text."""
+    entries = [
+        (
+            entry["on"],
+            Reply(
+                chunks=[],
+                delay=delay,
+                tool_calls=[
+                    {"name": name, "arguments": arguments, "pieces": 2}
+                    for name, arguments in entry["calls"]
+                ],
+            ),
+            Reply(chunks=token_pieces(entry["after"]), delay=delay, usage=(90, 30)),
+        )
+        for entry in script
+    ]
+
+    def reply_for(body):
+        messages = body.get("messages") or [{}]
+        question = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+        for word, calling, after in entries:
+            if word not in str(question.get("content")):
+                continue
+            if messages[-1].get("role") == "tool":
+                return after
+            if body.get("tools"):
+                return calling
+        return reply
+
+    return reply_for
+
+
 def main():
     """Serve one scripted reply to every request (benchmarks, screenshots).
 
     fake_llm.py --chunks N [--text T]   N times the piece T
     fake_llm.py --reply-file F          the markdown of F, one word per chunk
-    fake_llm.py ... --tools-on WORD --tool-call NAME JSON [--tool-call ...] --after-tools T
-        a question holding WORD, when tools are offered, gets those calls first; the request
-        that brings their results gets the text T
+    fake_llm.py ... --tools-script J    J: a JSON list of {"on": WORD, "calls": [[NAME, JSON
+        arguments text], ...], "after": T}: a question holding WORD, when tools are offered,
+        gets those calls first; the request that brings their results gets the text T
     """
     import argparse
 
@@ -265,9 +299,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--text", default="tok ")
     parser.add_argument("--reply-file")
-    parser.add_argument("--tools-on")
-    parser.add_argument("--tool-call", nargs=2, action="append", default=[])
-    parser.add_argument("--after-tools", default="")
+    parser.add_argument("--tools-script")
     args = parser.parse_args()
     fake = FakeLLM(port=args.port)
     if args.reply_file:
@@ -277,23 +309,9 @@ def main():
         chunks = [args.text] * args.chunks
     reply = Reply(chunks=chunks, delay=args.delay, usage=(42, len(chunks)))
     fake.next_reply = lambda: reply
-    if args.tools_on:
-        calls = [
-            {"name": name, "arguments": arguments, "pieces": 2}
-            for name, arguments in args.tool_call
-        ]
-        calling = Reply(chunks=[], delay=args.delay, tool_calls=calls)
-        after = Reply(chunks=token_pieces(args.after_tools), delay=args.delay, usage=(90, 30))
-
-        def reply_for(body):
-            last = (body.get("messages") or [{}])[-1]
-            if last.get("role") == "tool":
-                return after
-            if body.get("tools") and args.tools_on in str(last.get("content")):
-                return calling
-            return reply
-
-        fake.reply_for = reply_for
+    if args.tools_script:
+        with open(args.tools_script, encoding="utf-8") as f:
+            fake.reply_for = _scripted_tools(json.load(f), reply, args.delay)
     sys.stdout.write(fake.url + "\n")  # the parent reads the address from here
     sys.stdout.flush()
     fake._server.serve_forever()

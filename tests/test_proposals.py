@@ -115,6 +115,21 @@ class TestProposals(AiStreamChatCase):
         created = self.env["res.partner"].browse(results[0]["id"])
         self.assertEqual((created.name, created.create_uid), ("Created By Chat", self.user_a))
 
+    def test_a_note_is_posted_on_the_chatter_once_approved(self):
+        note = "Called them:\n<b>they</b> agree."
+        events, (step,) = self.propose(
+            ("post_message", {"model": "res.partner", "id": self.partner.id, "body": note})
+        )
+        self.assertEqual(step["proposal"]["body"], note)
+        self.assertEqual(self.decide(step["proposal"]["id"], "approve").json()["state"], "done")
+        self.finish(events)
+        posted = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.partner.id)], limit=1
+        )
+        self.assertEqual(posted.author_id, self.user_a.partner_id)
+        self.assertEqual(posted.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertIn("&lt;b&gt;they&lt;/b&gt; agree", posted.body)  # text, never HTML
+
     def test_a_proposal_expires_with_its_answer(self):
         self.set_param("max_stream_seconds", "2")
         events, (step,) = self.propose(

@@ -2,6 +2,7 @@ from odoo.tests import tagged
 
 from .common import AiStreamChatCase
 from .fake_llm import Reply
+from .test_tools import calls
 
 TABLE_AND_CODE = [
     "Overdue ",
@@ -59,3 +60,23 @@ class TestTour(AiStreamChatCase):
         prompt = self.fake.requests[-1]["json"]["messages"][-1]["content"]
         self.assertIn('<document name="Nordwind Traders.md">', prompt)
         self.assertIn("Lübeck", prompt)
+
+    def test_a_proposed_change_is_approved_in_the_chat(self):
+        partner = self.env["res.partner"].create({"name": "Nordwind Traders", "city": "Lübeck"})
+        self.set_param("write_tools", "True")
+        update = (
+            "update_record",
+            {"model": "res.partner", "id": partner.id, "values": {"city": "Bruges"}},
+        )
+        self.fake.script(
+            Reply(chunks=[], tool_calls=calls(update)),
+            Reply(chunks=["They are ", "now in Bruges."]),
+        )
+        self.start_tour("/odoo/ai-chat", "ai_stream_chat_proposal_tour", login="admin", timeout=120)
+        self.env.invalidate_all()
+        self.assertEqual(partner.city, "Bruges")
+        proposal = self.env["ai.chat.proposal"].search([("res_id", "=", partner.id)])
+        self.assertEqual(
+            (proposal.state, proposal.decided_by), ("done", self.env.ref("base.user_admin"))
+        )
+        self.assertIn('"status": "done"', self.fake.requests[-1]["json"]["messages"][-1]["content"])

@@ -3,7 +3,8 @@
  * A fake server for the chat components: the `ai.chat.conversation` RPC methods,
  * `POST /ai/stream_chat` and `GET /ai/stream_chat/resume` answered with streams the test
  * writes event by event, `POST /ai/stream_chat/stop` recorded, and
- * `POST /ai/stream_chat/upload` answered when the test says so.
+ * `POST /ai/stream_chat/upload` answered when the test says so, `POST /ai/stream_chat/decide`
+ * recorded and answered by `server.decideAnswer`.
  */
 import { expect } from "@odoo/hoot";
 import { waitUntil } from "@odoo/hoot-dom";
@@ -211,6 +212,14 @@ export function mockChatServer({
             await waitUntil(() => server.resumes[index], { timeout: 1000 });
             return server.resumes[index];
         },
+        /** The decisions sent, as "<proposal id> <decision>", in order. */
+        decisions: [],
+        /** Answers a decision ({proposal_id, decision}): the proposal's JSON, or a Response. */
+        decideAnswer: ({ proposal_id, decision }) => ({
+            id: Number(proposal_id),
+            state: decision === "approve" ? "done" : "rejected",
+            outcome: decision === "approve" ? "Done." : "You rejected this change.",
+        }),
         /** Set to a Response to answer the next chat request with it instead of a stream. */
         nextResponse: null,
         /** The n-th chat request (0-based), once the client has sent it. */
@@ -281,6 +290,22 @@ export function mockChatServer({
             step(`stop ${messageId}`);
             server.stops.push(messageId);
             return new Response(JSON.stringify({ message_id: messageId, stopping: true }), {
+                status: 200,
+                headers: { "Content-Type": "application/json" },
+            });
+        },
+        { pure: true }
+    );
+    onRpc(
+        "/ai/stream_chat/decide",
+        async (request) => {
+            const fields = Object.fromEntries((await request.formData()).entries());
+            server.decisions.push(`${fields.proposal_id} ${fields.decision}`);
+            const answer = await server.decideAnswer(fields);
+            if (answer instanceof Response) {
+                return answer;
+            }
+            return new Response(JSON.stringify(answer), {
                 status: 200,
                 headers: { "Content-Type": "application/json" },
             });

@@ -30,6 +30,9 @@ export class ChatComposer extends Component {
     }
 
     get placeholder() {
+        if (this.chat.awaitsDecision) {
+            return _t("Approve or reject the proposed change to go on…");
+        }
         return this.chat.isStreaming ? _t("The answer is on its way…") : _t("Ask anything…");
     }
 

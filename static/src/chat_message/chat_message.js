@@ -43,7 +43,8 @@ export class ChatMessage extends Component {
 
     get showTyping() {
         const message = this.message;
-        return message.live && !message.blocks.length && !message.reasoning;
+        const waitsForUser = message.tools.some((step) => step.state === "needs_approval");
+        return message.live && !message.blocks.length && !message.reasoning && !waitsForUser;
     }
 
     get hasError() {

@@ -203,6 +203,27 @@ export class ChatModel {
     }
 
     /**
+     * Approve or reject a change an answer proposed. The answer, waiting on the server, then
+     * goes on; its stream brings the outcome, which the card shows at once from the reply.
+     *
+     * @param {Object} proposal a step's `proposal` (wire contract)
+     * @param {"approve" | "reject"} decision
+     */
+    async decide(proposal, decision) {
+        proposal.decisionError = "";
+        try {
+            const card = await this.aiStream.decide(proposal.id, decision);
+            Object.assign(proposal, { state: card.state, outcome: card.outcome });
+        } catch (error) {
+            const described = describeStreamError(error);
+            if (!described) {
+                throw error;
+            }
+            proposal.decisionError = described.errorMessage;
+        }
+    }
+
+    /**
      * Answer the last user message again: after an error (Retry), to get another answer
      * (Regenerate), or with a new text (edit & resend). The server replaces its last answer.
      *

@@ -205,6 +205,13 @@ export class ChatState {
         return this.messages.some((m) => m.live);
     }
 
+    /** An answer streams and waits for the user to approve or reject a change it proposed. */
+    get awaitsDecision() {
+        return this.messages.some(
+            (m) => m.live && m.tools.some((step) => step.state === "needs_approval")
+        );
+    }
+
     get isEmpty() {
         return !this.messages.length && !this.loadingMessages;
     }

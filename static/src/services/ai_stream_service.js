@@ -2,7 +2,7 @@
 /**
  * Client of the answer routes (docs/wire-contract.md): `POST /ai/stream_chat` asks and streams,
  * `GET /ai/stream_chat/resume` follows an answer from where it is, `POST /ai/stream_chat/stop`
- * stops it. Streams are read with a reader, each event handed over as it arrives.
+ * stops it, `POST /ai/stream_chat/decide` approves or rejects a change it proposed. Streams are read with a reader, each event handed over as it arrives.
  *
  * Network goes through `browser.fetch` so Hoot's `mockFetch` can stand in for the server.
  */
@@ -13,6 +13,7 @@ import { SSEParser } from "./sse_parser";
 export const STREAM_ROUTE = "/ai/stream_chat";
 export const RESUME_ROUTE = "/ai/stream_chat/resume";
 export const STOP_ROUTE = "/ai/stream_chat/stop";
+export const DECIDE_ROUTE = "/ai/stream_chat/decide";
 /** Longest server reason kept in a StreamHttpError message. */
 export const MAX_REASON_LENGTH = 300;
 
@@ -299,9 +300,25 @@ export async function resumeAnswer(messageId, { onEvent, signal, lastEventId = n
  * @returns {Promise<boolean>} false when the answer had ended already
  */
 export async function stopAnswer(messageId) {
-    const response = await browser.fetch(STOP_ROUTE, {
+    return Boolean((await postForm(STOP_ROUTE, { message_id: messageId })).stopping);
+}
+
+/**
+ * Approve or reject a change an answer proposed; the answer then goes on with the outcome.
+ *
+ * @param {number} proposalId
+ * @param {"approve" | "reject"} decision
+ * @returns {Promise<Object>} the proposal as it is now (`state`, `outcome`, ...)
+ */
+export async function decideProposal(proposalId, decision) {
+    return postForm(DECIDE_ROUTE, { proposal_id: proposalId, decision });
+}
+
+/** POST form fields with the CSRF token; the JSON answer. */
+async function postForm(url, fields) {
+    const response = await browser.fetch(url, {
         method: "POST",
-        body: buildFormData({ message_id: messageId }, odoo.csrf_token),
+        body: buildFormData(fields, odoo.csrf_token),
         credentials: "same-origin",
         redirect: "manual",
     });
@@ -311,12 +328,17 @@ export async function stopAnswer(messageId) {
     if (!response.ok) {
         throw new StreamHttpError(response.status, extractReason(await response.text()));
     }
-    return Boolean((await response.json()).stopping);
+    return response.json();
 }
 
 export const aiStreamService = {
     start() {
-        return { stream: streamChat, resume: resumeAnswer, stop: stopAnswer };
+        return {
+            stream: streamChat,
+            resume: resumeAnswer,
+            stop: stopAnswer,
+            decide: decideProposal,
+        };
     },
 };
 

@@ -1,17 +1,22 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { Component, useState } from "@odoo/owl";
+import { ProposalCard } from "../proposal_card/proposal_card";
 
 const PREVIEW_CHARS = 300;
 
 /**
  * The tools an answer used, in order ("Searched Sales Orders: 12 found"): each opens to the
- * arguments the model gave it. A step still running shows a spinner, a failed one why.
+ * arguments the model gave it. A step still running shows a spinner, a failed one why. A
+ * change the assistant proposed shows as a card the user approves or rejects.
  */
 export class ToolSteps extends Component {
     static template = "ai_stream_chat.ToolSteps";
+    static components = { ProposalCard };
     static props = {
-        steps: Array, // [{id, name, arguments, state, summary, result?, ms?}]
+        steps: Array, // [{id, name, arguments, state, summary, result?, ms?, proposal?}]
         messageKey: [Number, String],
+        streaming: { type: Boolean, optional: true }, // the answer runs: proposals wait
+        onDecide: { type: Function, optional: true }, // (proposal, decision) => Promise
     };
 
     setup() {
@@ -32,6 +37,14 @@ export class ToolSteps extends Component {
 
     label(step) {
         return step.summary || step.name;
+    }
+
+    /** The step's icon state: a proposal still pending in an ended answer expired. */
+    status(step) {
+        if (step.state === "needs_approval" && !this.props.streaming) {
+            return "expired";
+        }
+        return step.state;
     }
 
     /** The start of what the tool answered, as the model read it. */

@@ -124,3 +124,25 @@ registry.category("web_tour.tours").add("ai_stream_chat_ask_record_tour", {
         },
     ],
 });
+
+// Driven by tests/test_tour.py: the fake upstream proposes to move a contact to Bruges, then
+// says it is done once the change's result comes back.
+registry.category("web_tour.tours").add("ai_stream_chat_proposal_tour", {
+    url: "/odoo/ai-chat",
+    steps: () => [
+        ...ask("Move Nordwind Traders to Bruges"),
+        {
+            content: "the change is shown, field by field",
+            trigger: ".o_ai_stream_chat_proposal[data-status=pending] ins:contains(Bruges)",
+        },
+        { content: "approve it", trigger: ".o_ai_stream_chat_approve", run: "click" },
+        {
+            content: "it is done",
+            trigger: ".o_ai_stream_chat_proposal[data-status=done]:contains(Updated Nordwind)",
+        },
+        {
+            content: "and the answer goes on",
+            trigger: `${ANSWER}[data-state=done] .o_ai_stream_chat_block:contains(now in Bruges)`,
+        },
+    ],
+});
