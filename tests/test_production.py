@@ -4,6 +4,7 @@ Answers are generated in the gevent worker; viewers and stops reach other proces
 learn from PostgreSQL (stored progress, NOTIFY). Nothing here runs in the test's transaction.
 """
 
+import json
 import os
 import signal
 import threading
@@ -66,9 +67,10 @@ class TestProduction(BaseCase):
                 admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value
             )
         if not cls.server.call(admin, "res.users", "search", [("login", "=", LOGIN)]):
-            group = cls.server.call(
-                admin, "ir.model.data", "check_object_reference", "base", "group_user"
-            )[1]
+            groups = [
+                cls.server.call(admin, "ir.model.data", "check_object_reference", "base", xmlid)[1]
+                for xmlid in ("group_user", "group_partner_manager")
+            ]
             cls.server.call(
                 admin,
                 "res.users",
@@ -77,15 +79,16 @@ class TestProduction(BaseCase):
                     "name": "Production Tester",
                     "login": LOGIN,
                     "password": LOGIN,
-                    "groups_id": [(6, 0, [group])],
+                    "groups_id": [(6, 0, groups)],
                 },
             )
         cls.addClassCleanup(cls.reset_params, admin)
+        cls.admin = admin
         cls.user = cls.server.session(LOGIN, LOGIN)
 
     @classmethod
     def reset_params(cls, admin):
-        for key in ("api_url", "model", "max_streams", "answer_lease_seconds"):
+        for key in ("api_url", "model", "max_streams", "answer_lease_seconds", "write_tools"):
             cls.server.call(admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", "")
 
     def setUp(self):
@@ -173,6 +176,40 @@ class TestProduction(BaseCase):
         asker.join(30)
         viewer.join(30)
         self.assertEqual(viewer.done()["state"], "done")
+
+    def test_a_change_proposed_in_the_gevent_worker_is_approved_through_another_process(self):
+        partner = self.server.call(
+            self.admin, "res.partner", "create", {"name": "Prefork Customer", "city": "Ghent"}
+        )
+        self.server.call(
+            self.admin, "ir.config_parameter", "set_param", "ai_stream_chat.write_tools", "True"
+        )
+        arguments = {"model": "res.partner", "id": partner, "values": {"city": "Bruges"}}
+        update = {"name": "update_record", "arguments": json.dumps(arguments)}
+        asker, start = self.ask(
+            Reply(chunks=[], tool_calls=[update]), then=[Reply(chunks=["Moved."])]
+        )
+
+        def waiting():
+            steps = [d for _t, _i, e, d in asker.events if e == "tool"]
+            return next((s for s in steps if s["state"] == "needs_approval"), None)
+
+        self.assertTrue(self.wait_until(waiting, 20), asker.events)
+        response = self.user.post(
+            self.server.http + "/ai/stream_chat/decide",  # a prefork worker, not the owner
+            timeout=30,
+            data={
+                "proposal_id": waiting()["proposal"]["id"],
+                "decision": "approve",
+                "csrf_token": self.user.csrf,
+            },
+        )
+        self.assertEqual(response.json()["state"], "done")
+        asker.join(30)
+        self.assertEqual((asker.done()["state"], asker.text()), ("done", "Moved."))
+        self.assertIn('"status": "done"', self.fake.requests[-1]["json"]["messages"][-1]["content"])
+        city = self.server.call(self.admin, "res.partner", "read", [partner], ["city"])[0]["city"]
+        self.assertEqual(city, "Bruges")
 
     def test_a_burst_of_questions_beyond_the_connection_pool_waits_in_line(self):
         """More questions at once than the gevent process has connections: each one waits for
