@@ -132,8 +132,11 @@ class AiChatProposal(models.Model):
             try:
                 while not stopped():
                     with Registry(dbname).cursor() as cr:
-                        proposal = api.Environment(cr, uid, context)["ai.chat.proposal"]
-                        result = proposal.browse(proposal_id)._proposal_result()
+                        Proposal = api.Environment(cr, uid, context)["ai.chat.proposal"]
+                        proposal = Proposal.browse(proposal_id).exists()
+                        if not proposal:  # its conversation was deleted: the answer ends
+                            return None
+                        result = proposal._proposal_result()
                     if result is not None:
                         return result
                     changed.wait(DECISION_POLL_SECONDS)
