@@ -18,6 +18,8 @@
         "security/ai_chat_security.xml",
         "data/ir_cron.xml",
         "views/ai_chat_conversation_views.xml",
+        "views/ai_chat_usage_views.xml",
+        "views/ai_chat_budget_views.xml",
         "views/res_config_settings_views.xml",
         "views/ai_stream_chat_menus.xml",
     ],

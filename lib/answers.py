@@ -11,8 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import sse
-from .error_codes import CUT, INTERNAL, STOPPED, TOO_LONG
+from . import pricing, sse
+from .error_codes import COST_CAP, CUT, INTERNAL, STOPPED, TOO_LONG
 from .render import IncrementalRenderer
 
 PING_INTERVAL = 15.0  # seconds; proxies close idle streams after 30-100 s
@@ -31,6 +31,9 @@ class AnswerJob:
     max_answer_chars: int  # for the answer and, apart, for its reasoning
     error_messages: dict = field(repr=False)  # {code: words for a person, in their language}
     attachments: tuple = ()  # the question's chips, as `start` shows them
+    prompt_chars: int = 0  # of its first request: an estimate of its usage if its process dies
+    price: pricing.Price | None = None  # of its AI model, when the administrator set one
+    max_cost: float = 0.0  # the answer is stopped before it costs more (0: no cap)
 
 
 class Answer:
@@ -98,6 +101,27 @@ class Answer:
             setattr(self, f"{kind}_chars", chars + len(text))
             if kind == "content":
                 self.renderer.feed(text)
+            if (
+                self.job.max_cost
+                and pricing.cost(self._usage(), self.job.price) > self.job.max_cost
+            ):
+                self.error = self.error or (COST_CAP, "")
+
+    def _usage(self, final=False):
+        """Tokens so far: the service's count, or more while the text already says so (its
+        count comes at the end of each round, and not at all from some servers or when the
+        answer was cut); estimated from the text without a count."""
+        sent = getattr(self.stream, "sent_chars", 0)
+        guess = pricing.estimated(sent, self.content_chars + self.reasoning_chars)
+        if not self.usage:
+            return guess
+        counted = pricing.Usage(
+            self.usage["prompt_tokens"],
+            self.usage["completion_tokens"],
+            self.usage.get("cached_tokens", 0),
+        )
+        complete = final and self.finish_reason and not self.error and not self.stop_reason
+        return counted if complete or counted.total_tokens >= guess.total_tokens else guess
 
     def fail(self, code, detail=""):
         with self.cond:
@@ -150,9 +174,13 @@ class Answer:
             }
             if self.tools:
                 self.final["tool_steps"] = [_ended_step(step) for step in self.tools.values()]
-            if self.usage:
-                self.final["prompt_tokens"] = self.usage["prompt_tokens"]
-                self.final["completion_tokens"] = self.usage["completion_tokens"]
+            usage = self._usage(final=True)
+            self.final.update(
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cached_tokens=usage.cached_tokens,
+                tokens_estimated=usage.estimated,
+            )
             # What is saved when `final` cannot be (a value the database refuses).
             self.fallback = {"state": "error", "error_message": self.job.error_messages[INTERNAL]}
             self.ended = True

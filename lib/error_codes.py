@@ -19,6 +19,7 @@ CUT = "cut"  # the stream ended without a finish_reason
 DEADLINE = "deadline"  # the answer's maximum duration
 TOO_LONG = "too_long"  # the max_answer_chars setting, of text or of reasoning
 DELETED = "deleted"  # the conversation was deleted meanwhile
+COST_CAP = "cost_cap"  # the answer would cost more than the per-answer cap
 INTERNAL = "internal"
 
 ALL = (
@@ -36,6 +37,7 @@ ALL = (
     DEADLINE,
     TOO_LONG,
     DELETED,
+    COST_CAP,
     INTERNAL,
 )
 

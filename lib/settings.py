@@ -85,6 +85,9 @@ class ChatSettings:
     models_without_tools: tuple = ()  # AI models never offered tools (servers without them)
     write_tools: bool = False  # the model may propose changes, each approved by the user
     write_models: tuple = ()  # when set, the only Odoo models changes may be proposed to
+    user_monthly_tokens: int = 0  # each user's monthly budget unless theirs is set; 0: none
+    user_monthly_amount: float = 0.0  # the same in the company's currency
+    max_answer_cost: float = 0.0  # an answer is stopped before it costs more; 0: no cap
     # Added to every request's JSON body (top_p, provider routing, a server's own options).
     extra_params: dict = field(default_factory=dict, hash=False)
 
@@ -109,6 +112,8 @@ class ChatSettings:
                     values[f.name] = parse_temperature(raw)
                 elif f.name == "extra_params":
                     values[f.name] = parse_extra_params(raw)
+                elif f.type in ("float", float):
+                    values[f.name] = max(0.0, float(raw))
                 elif f.type in ("int", int):
                     number = max(0, int(raw))
                     if f.name in POSITIVE and not number:

@@ -61,6 +61,12 @@ class ToolLoop:
         self.closed = False
         self.usage = None
         self.calls_run = 0  # over all rounds, against MAX_CALLS_PER_ANSWER
+        self.streams = []  # of the rounds so far
+
+    @property
+    def sent_chars(self):
+        """The prompts of all rounds in characters, for when the service reports no usage."""
+        return sum(stream.sent_chars for stream in self.streams)
 
     def close(self):
         self.closed = True
@@ -70,7 +76,8 @@ class ToolLoop:
     def __iter__(self):
         for number in range(1, self.max_rounds + 1):
             last = number == self.max_rounds
-            self.stream = self.open_stream(self.messages, None if last else self.tools)
+            self.stream = self.open_stream(list(self.messages), None if last else self.tools)
+            self.streams.append(self.stream)
             calls, text, reasoning, finish = ToolCallCollector(), [], [], None
             for name, value in self.stream:
                 if name == "tool_call":

@@ -22,6 +22,7 @@ if sys.platform == "linux" and not hasattr(select, "epoll"):
 import openai  # noqa: E402
 
 from . import error_codes as codes  # noqa: E402
+from . import pricing  # noqa: E402
 
 _logger = logging.getLogger(__name__)
 
@@ -149,6 +150,11 @@ class ChatStream:
         self._response = None
         self.closed = False
 
+    @functools.cached_property
+    def sent_chars(self):
+        """The prompt's size in characters, for when the service reports no usage."""
+        return pricing.request_chars(self.messages, self.tools)
+
     def _open(self):
         if self.closed:
             raise UpstreamError(codes.CONNECTION, "closed before it opened")
@@ -212,12 +218,17 @@ class ChatStream:
             raise UpstreamError(codes.SERVER, f"error in stream: {chunk['error']!r:.500}")
         usage = chunk.get("usage")
         if usage:
+            details = usage.get("prompt_tokens_details") or {}
             yield (
                 "usage",
                 {
                     "prompt_tokens": usage.get("prompt_tokens") or 0,
                     "completion_tokens": usage.get("completion_tokens") or 0,
                     "total_tokens": usage.get("total_tokens") or 0,
+                    # OpenAI says cached_tokens, DeepSeek prompt_cache_hit_tokens.
+                    "cached_tokens": details.get("cached_tokens")
+                    or usage.get("prompt_cache_hit_tokens")
+                    or 0,
                 },
             )
         for choice in chunk.get("choices") or ():

@@ -7,4 +7,8 @@ from . import ai_chat_record_context
 from . import ai_chat_tools
 from . import ai_chat_tools_write
 from . import ai_chat_proposal
+from . import ai_chat_price
+from . import ai_chat_usage
+from . import ai_chat_budget
+from . import res_company
 from . import res_config_settings

@@ -6,9 +6,9 @@ from typing import NamedTuple
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
-from ..exceptions import ChatRefusal, not_found, too_many, unavailable
+from ..exceptions import ChatRefusal, not_found, unavailable
 from ..lib import error_codes as codes
-from ..lib import tool_schemas
+from ..lib import pricing, tool_schemas
 from ..lib.answers import AnswerJob
 from ..lib.prompt import build_messages
 from ..lib.render import render_markdown
@@ -112,6 +112,12 @@ class AiChatConversation(models.Model):
         }
 
     @api.model
+    def chat_usage(self):
+        """This month's spending of the user against their budget (the chat's meter)."""
+        self._check_chat_user()
+        return self.env["ai.chat.budget"]._meter(self._get_chat_settings())
+
+    @api.model
     def chat_attach_record(self, res_model, res_id, with_messages=False, with_attachments=False):
         """Chips for a record the user may read: its text snapshot, then its files on request."""
         self._check_chat_user()
@@ -203,7 +209,7 @@ class AiChatConversation(models.Model):
                     limit=settings.max_message_chars,
                 )
             )
-        self._check_stream_quota(settings)
+        self.env["ai.chat.budget"]._admit_question(settings)
         self._admit(settings)
         return _Turn(conversation, question, old_answer, text, llm_model, attachments)
 
@@ -310,6 +316,11 @@ class AiChatConversation(models.Model):
             max_answer_chars=settings.max_answer_chars,
             error_messages=self._stream_error_messages(),
             attachments=tuple(chips),
+            price=self.env["ai.chat.price"]._price_for(
+                answer.llm_model, self.env.user.company_id.id
+            ),
+            max_cost=settings.max_answer_cost,
+            prompt_chars=pricing.request_chars(messages),
         )
         upstream = self._stream_upstream(settings, answer.llm_model)
         if not settings.tools_for(answer.llm_model):
@@ -391,20 +402,6 @@ class AiChatConversation(models.Model):
         return question, answer
 
     @api.model
-    def _check_stream_quota(self, settings):
-        # Serialize this user's stream starts across workers until the transaction ends, so
-        # two simultaneous requests cannot both see a free slot.
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (7841, self.env.uid))
-        running = self.env["ai.chat.message"]._answers_running(self.env.uid)
-        if running >= settings.max_streams:
-            raise too_many(
-                self.env._(
-                    "You already have %(count)s answers streaming. Wait for one to finish.",
-                    count=running,
-                )
-            )
-
-    @api.model
     def _admit(self, settings):
         """A place among the answers this process generates at once, or 503 before any row."""
         hub = self.env["ai.chat.message"]._answer_hub()
@@ -448,6 +445,9 @@ class AiChatConversation(models.Model):
             codes.DEADLINE: self.env._("The answer took too long and was cut off."),
             codes.TOO_LONG: self.env._("The answer was too long and was cut off."),
             codes.DELETED: self.env._("The conversation was deleted."),
+            codes.COST_CAP: self.env._(
+                "The answer reached the cost cap per answer and was stopped."
+            ),
             codes.INTERNAL: self.env._("Something went wrong on the server."),
         }
 

@@ -47,6 +47,10 @@ class AiChatMessage(models.Model):
     llm_model = fields.Char(string="Model")
     prompt_tokens = fields.Integer()
     completion_tokens = fields.Integer()
+    cached_tokens = fields.Integer(string="Cached prompt tokens")
+    tokens_estimated = fields.Boolean(
+        help="The AI service reported no usage: the tokens were estimated from the text."
+    )
     tool_steps = fields.Json(
         help="The tool calls of the answer, in order: id, name, arguments, state, summary, "
         "result (its start) and duration."
@@ -123,6 +127,7 @@ class AiChatMessage(models.Model):
             "error_message": self.error_message or "",
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "tokens_estimated": self.tokens_estimated,
             "llm_model": self.llm_model or "",
             "finish_reason": self.finish_reason or "",
             "tools": self.tool_steps or [],

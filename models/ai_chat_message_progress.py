@@ -20,7 +20,7 @@ from odoo.tools import SQL, config
 
 from ..exceptions import not_found, too_many
 from ..lib import error_codes as codes
-from ..lib import pg_listener, sse
+from ..lib import pg_listener, pricing, sse
 from ..lib.answers import Answer, follow, follow_stored
 from ..lib.hub import hub_for
 
@@ -51,13 +51,21 @@ class AiChatMessage(models.Model):
                 reasoning text NOT NULL DEFAULT '',
                 lease_until timestamp NOT NULL DEFAULT {_NOW},
                 stop_requested boolean NOT NULL DEFAULT false,
-                tools jsonb
+                tools jsonb,
+                prompt_chars integer NOT NULL DEFAULT 0
             )
         """)
         )
         # The tool steps of a running answer, for viewers in other processes (added later).
         self.env.cr.execute(
             SQL("ALTER TABLE ai_chat_answer_progress ADD COLUMN IF NOT EXISTS tools jsonb")
+        )
+        # The prompt's size, to estimate the usage of an answer whose process died (added later).
+        self.env.cr.execute(
+            SQL(
+                "ALTER TABLE ai_chat_answer_progress"
+                " ADD COLUMN IF NOT EXISTS prompt_chars integer NOT NULL DEFAULT 0"
+            )
         )
         return result
 
@@ -82,7 +90,7 @@ class AiChatMessage(models.Model):
         and runs to its end whether or not anyone reads on."""
         self.ensure_one()
         hub = self._answer_hub()
-        self._answer_open(hub.owner)
+        self._answer_open(hub.owner, job.prompt_chars)
         answer, ends_at = Answer(job), self._answer_viewer_ends_at()
 
         def body():
@@ -196,15 +204,16 @@ class AiChatMessage(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
-    def _answer_open(self, owner):
+    def _answer_open(self, owner, prompt_chars=0):
         """Record that this new answer streams from `owner` (in the request's transaction)."""
         self.env.cr.execute(
             SQL(
-                f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until) "
-                f"VALUES (%s, %s, {_NOW} + make_interval(secs => %s))",
+                f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until, "
+                f"prompt_chars) VALUES (%s, %s, {_NOW} + make_interval(secs => %s), %s)",
                 self.id,
                 owner,
                 self._answer_hub().lease,
+                prompt_chars,
             )
         )
 
@@ -252,6 +261,7 @@ class AiChatMessage(models.Model):
             )
         )
         open_ids = {mid for (mid,) in self.env.cr.fetchall()}
+        charged = []
         for uid, mid, values, fallback in finals:
             if mid not in open_ids:
                 continue
@@ -266,6 +276,8 @@ class AiChatMessage(models.Model):
                 except Exception:
                     # Neither passes: the row stays `streaming` and the sweep closes it.
                     _logger.exception("Could not save the end of message %s", mid)
+            charged.append((message, _usage_of(values)))
+        self.env["ai.chat.usage"]._record(charged)
         self.env.cr.execute(
             SQL(
                 "DELETE FROM ai_chat_answer_progress WHERE message_id = ANY(%s) AND owner = %s",
@@ -285,7 +297,7 @@ class AiChatMessage(models.Model):
             WITH expired AS (
                 DELETE FROM ai_chat_answer_progress
                  WHERE lease_until < {_NOW}
-             RETURNING message_id, content, reasoning, tools
+             RETURNING message_id, content, reasoning, tools, prompt_chars
             )
             UPDATE ai_chat_message m
                SET state = 'interrupted', content = e.content, reasoning = e.reasoning,
@@ -293,10 +305,11 @@ class AiChatMessage(models.Model):
                    write_date = {_NOW}
               FROM expired e
              WHERE m.id = e.message_id AND m.state = 'streaming'
-         RETURNING m.id
+         RETURNING m.id, e.prompt_chars, length(e.content) + length(e.reasoning)
         """)
         )
-        ids = [mid for (mid,) in self.env.cr.fetchall()]
+        swept = self.env.cr.fetchall()
+        ids = [mid for mid, _prompt, _text in swept]
         self.env.cr.execute(
             SQL(f"""
             UPDATE ai_chat_message m SET state = 'interrupted', write_date = {_NOW}
@@ -306,7 +319,12 @@ class AiChatMessage(models.Model):
          RETURNING m.id
         """)
         )
-        ids += [mid for (mid,) in self.env.cr.fetchall()]
+        orphans = self.env.cr.fetchall()
+        ids += [mid for (mid,) in orphans]
+        self.env["ai.chat.usage"]._record(
+            [(self.browse(mid), pricing.estimated(prompt, text)) for mid, prompt, text in swept]
+            + [(self.browse(mid), pricing.estimated(0, 0)) for (mid,) in orphans]
+        )
         self.env["ai.chat.proposal"]._expire_for(ids)
         self._answers_notify("end", ids)
         return ids
@@ -363,7 +381,7 @@ class AiChatMessage(models.Model):
             SQL(
                 f"""
             UPDATE ai_chat_answer_progress SET stop_requested = true
-             WHERE message_id = %s RETURNING lease_until > {_NOW}
+             WHERE message_id = %s RETURNING lease_until > {_NOW}, prompt_chars
         """,
                 self.id,
             )
@@ -387,9 +405,21 @@ class AiChatMessage(models.Model):
                 "tool_steps": snapshot["tools"] or False,
             }
         )
+        text = len(snapshot["content"]) + len(snapshot["reasoning"])
+        self.env["ai.chat.usage"]._record([(self, pricing.estimated(row[1] if row else 0, text))])
         self.env["ai.chat.proposal"]._expire_for([self.id])
         self._answers_notify("end", [self.id])
         return True
+
+
+def _usage_of(values):
+    """The pricing.Usage of an answer's final values (lib/answers.py)."""
+    return pricing.Usage(
+        values.get("prompt_tokens", 0),
+        values.get("completion_tokens", 0),
+        values.get("cached_tokens", 0),
+        values.get("tokens_estimated", False),
+    )
 
 
 class AnswerStore:

@@ -145,6 +145,34 @@ class ResConfigSettings(models.TransientModel):
         help="Technical names, comma separated. Empty: every model the tools may read.",
     )
 
+    ai_stream_chat_user_monthly_tokens = fields.Integer(
+        string="Tokens per user and month",
+        config_parameter=PREFIX + "user_monthly_tokens",
+        help="Each user's monthly budget, unless they or one of their groups has one of its own "
+        "(AI Chat → Budgets). 0: no limit.",
+    )
+    ai_stream_chat_user_monthly_amount = fields.Float(
+        string="Amount per user and month",
+        config_parameter=PREFIX + "user_monthly_amount",
+        help="The same in the company's currency, counted with the prices of the AI models. "
+        "0: no limit.",
+    )
+    ai_stream_chat_max_answer_cost = fields.Float(
+        string="Cost cap per answer",
+        config_parameter=PREFIX + "max_answer_cost",
+        help="An answer is stopped before it costs more (in the company's currency). With it, "
+        "a user with a money budget may have several answers running at once. 0: no cap.",
+    )
+    ai_chat_monthly_tokens = fields.Integer(
+        related="company_id.ai_chat_monthly_tokens", readonly=False
+    )
+    ai_chat_monthly_amount = fields.Monetary(
+        related="company_id.ai_chat_monthly_amount",
+        readonly=False,
+        currency_field="ai_chat_currency_id",
+    )
+    ai_chat_currency_id = fields.Many2one(related="company_id.currency_id")
+
     ai_stream_chat_extra_params = fields.Char(  # config parameters cannot be Text
         string="Extra request parameters",
         config_parameter=PREFIX + "extra_params",

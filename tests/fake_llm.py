@@ -20,7 +20,7 @@ class Reply:
     chunks: list = field(default_factory=lambda: ["Hello", " world"])
     reasoning: list = field(default_factory=list)  # sent first, as delta.reasoning_content
     delay: float = 0.0  # seconds before each chunk
-    usage: tuple | None = None  # (prompt_tokens, completion_tokens)
+    usage: tuple | None = None  # (prompt_tokens, completion_tokens[, cached prompt tokens])
     status: int = 200  # an HTTP error status answers at once with error_body
     error_body: dict | None = None
     drop_after: int | None = None  # close the socket after N content chunks, no [DONE]
@@ -169,17 +169,15 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "tool_calls" if reply.tool_calls and reply.finish_reason == "stop" else None
         send(chunk({}, finish=finish or reply.finish_reason))
         if reply.usage:
-            prompt, completion = reply.usage
-            send(
-                chunk(
-                    {},
-                    usage={
-                        "prompt_tokens": prompt,
-                        "completion_tokens": completion,
-                        "total_tokens": prompt + completion,
-                    },
-                )
-            )
+            prompt, completion, *cached = reply.usage
+            usage = {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
+            if cached:  # as OpenAI reports it
+                usage["prompt_tokens_details"] = {"cached_tokens": cached[0]}
+            send(chunk({}, usage=usage))
         send(b"[DONE]")
         write_chunk(b"")
         fake.completed.set()

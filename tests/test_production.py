@@ -211,6 +211,92 @@ class TestProduction(BaseCase):
         city = self.server.call(self.admin, "res.partner", "read", [partner], ["city"])[0]["city"]
         self.assertEqual(city, "Bruges")
 
+    def parallel_questions(self, session, count):
+        """`count` questions of one user at the same moment through the gevent port: their
+        HTTP statuses."""
+        gate, statuses = threading.Barrier(count), [None] * count
+
+        def ask(i):
+            gate.wait()
+            status, lines = open_stream(
+                session,
+                "POST",
+                self.server.gevent + "/ai/stream_chat",
+                {"message": f"Parallel {i}", "csrf_token": session.csrf},
+            )
+            statuses[i] = status
+            list(lines)
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        return sorted(statuses)
+
+    def budget_user(self, login, **params):
+        """A user of its own (a ledger of its own), and settings restored after the test."""
+        for key, value in params.items():
+            self.server.call(
+                self.admin, "ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value
+            )
+            self.addCleanup(
+                self.server.call,
+                self.admin,
+                "ir.config_parameter",
+                "set_param",
+                f"ai_stream_chat.{key}",
+                "",
+            )
+        self.server.call(
+            self.admin, "res.users", "create", {"login": login, "password": login, "name": login}
+        )
+        return self.server.session(login, login)
+
+    def spent(self, login):
+        rows = self.server.call(
+            self.admin,
+            "ai.chat.usage",
+            "search_read",
+            [("user_id.login", "=", login)],
+            ["total_tokens", "cost"],
+        )
+        return sum(r["total_tokens"] for r in rows), sum(r["cost"] for r in rows)
+
+    def test_parallel_questions_cannot_overspend_a_token_budget_by_more_than_one_answer(self):
+        session = self.budget_user("prod_budget_tokens", user_monthly_tokens="150")
+        self.fake.script(*[Reply(chunks=["x"] * 20, delay=0.03, usage=(60, 40))] * 5)
+        self.assertEqual(self.parallel_questions(session, 5), [200, 429, 429, 429, 429])
+        self.fake.script(Reply(chunks=["y"], usage=(60, 40)))
+        self.assertEqual(self.parallel_questions(session, 1), [200])  # 100 of 150 spent
+        self.assertEqual(self.parallel_questions(session, 1), [429])  # 200: spent
+        self.assertEqual(self.spent("prod_budget_tokens")[0], 200)  # within one answer of it
+
+    def test_with_a_cap_per_answer_a_money_budget_runs_what_it_can_pay_for_at_once(self):
+        session = self.budget_user(
+            "prod_budget_money", user_monthly_amount="1000", max_answer_cost="300"
+        )
+        self.server.call(
+            self.admin,
+            "ai.chat.price",
+            "create",
+            {"llm_model": "fake-model", "input_price": 0, "output_price": 1_000_000},
+        )
+        self.addCleanup(
+            lambda: self.server.call(
+                self.admin,
+                "ai.chat.price",
+                "unlink",
+                self.server.call(
+                    self.admin, "ai.chat.price", "search", [("llm_model", "=", "fake-model")]
+                ),
+            )
+        )
+        self.fake.script(*[Reply(chunks=["x"] * 20, delay=0.03, usage=(0, 250))] * 5)
+        # 0 + 3 answers of at most 300 fit in 1000; a fourth might not.
+        self.assertEqual(self.parallel_questions(session, 5), [200, 200, 200, 429, 429])
+        self.assertEqual(self.spent("prod_budget_money")[1], 750)
+
     def test_a_burst_of_questions_beyond_the_connection_pool_waits_in_line(self):
         """More questions at once than the gevent process has connections: each one waits for
         its turn at the database instead of failing with a full pool."""

@@ -42,7 +42,7 @@ class TestStream(AiStreamChatCase):
         self.assertEqual((answer.prompt_tokens, answer.completion_tokens), (11, 7))
         self.assertEqual(
             self.of(events, "usage"),
-            [{"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}],
+            [{"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18, "cached_tokens": 0}],
         )
         done = events[-1][2]
         self.assertEqual(

@@ -212,6 +212,15 @@ export function mockChatServer({
             await waitUntil(() => server.resumes[index], { timeout: 1000 });
             return server.resumes[index];
         },
+        /** What chat_usage answers: this month's spending against the budget. */
+        usage: {
+            tokens: 0,
+            cost: "$ 0.00",
+            limit_tokens: 0,
+            limit_amount: "",
+            share: null,
+            renews_on: "01/01/2027",
+        },
         /** The decisions sent, as "<proposal id> <decision>", in order. */
         decisions: [],
         /** Answers a decision ({proposal_id, decision}): the proposal's JSON, or a Response. */
@@ -229,6 +238,7 @@ export function mockChatServer({
         },
     };
     onRpc("ai.chat.conversation", "chat_config", () => config);
+    onRpc("ai.chat.conversation", "chat_usage", () => server.usage);
     onRpc("ai.chat.conversation", "chat_list", ({ kwargs }) => {
         step(`chat_list ${kwargs.search || ""}`.trim());
         const search = (kwargs.search || "").toLowerCase();

@@ -42,6 +42,7 @@ export class ChatModel {
         this.aiUpload = aiUpload;
         this.state = reactive(new ChatState());
         this.listLoader = new KeepLast();
+        this.usageLoader = new KeepLast();
         this.events = new FrameQueue(({ thread, answer, name, data }) =>
             this._applyEvent(thread, answer, name, data)
         );
@@ -58,6 +59,7 @@ export class ChatModel {
         const [config] = await Promise.all([
             this.orm.call(MODEL, "chat_config", []),
             this.loadConversations(),
+            this.loadUsage(),
         ]);
         Object.assign(this.state, {
             config: { ...DEFAULT_CONFIG, ...config },
@@ -72,6 +74,11 @@ export class ChatModel {
             this.orm.call(MODEL, "chat_list", [], { search: this.state.search })
         );
         Object.assign(this.state, { conversations, conversationsLoaded: true });
+    }
+
+    /** This month's spending of the user against their budget, for the meter. */
+    async loadUsage() {
+        this.state.usage = await this.usageLoader.add(this.orm.call(MODEL, "chat_usage", []));
     }
 
     /**
@@ -363,6 +370,8 @@ export class ChatModel {
             answer.reconnecting = false;
             answer.live = false;
             this.controllers.delete(answer.localId);
+            // What it cost, or the budget that refused it, shows in the meter.
+            this.loadUsage().catch(() => {});
         }
     }
 

@@ -191,6 +191,8 @@ export class ChatState {
         this.selectedModel = "";
         /** @type {ChatAttachment[]} attached to the draft */
         this.attachments = [];
+        /** This month's spending against the budget (chat_usage), null until loaded. */
+        this.usage = null;
     }
 
     get currentConversation() {

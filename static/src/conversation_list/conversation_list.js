@@ -6,6 +6,7 @@ import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 import { useDebounced } from "@web/core/utils/timing";
+import { UsageMeter } from "../usage_meter/usage_meter";
 import { groupByAge } from "./conversation_groups";
 
 const SEARCH_DELAY = 300;
@@ -13,7 +14,7 @@ const SEARCH_DELAY = 300;
 /** The user's conversations: search, open, new chat, rename in place, delete. */
 export class ConversationList extends Component {
     static template = "ai_stream_chat.ConversationList";
-    static components = { Dropdown, DropdownItem };
+    static components = { Dropdown, DropdownItem, UsageMeter };
     static props = {
         model: Object, // ChatModel
         onOpen: Function, // (conversationId) => void

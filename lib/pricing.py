@@ -1,0 +1,75 @@
+"""What an answer costs, and when a month of spending starts and renews. Plain Python.
+
+Prices are per million tokens, in the currency of the company (models/ai_chat_price.py). When
+the AI service reports no usage, tokens are estimated from the text: about 4 characters a token
+in English and most European languages (fewer in code and some scripts), so an estimate is
+marked as one.
+"""
+
+import json
+import math
+from datetime import date
+from typing import NamedTuple
+
+CHARS_PER_TOKEN = 4
+
+
+class Price(NamedTuple):
+    """Per million tokens: prompt, prompt read from the service's cache, completion."""
+
+    input: float
+    cached_input: float
+    output: float
+
+
+class Usage(NamedTuple):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt, read from the service's cache
+    estimated: bool = False  # counted from the text: the service reported nothing
+
+    @property
+    def total_tokens(self):
+        return self.prompt_tokens + self.completion_tokens
+
+
+def request_chars(messages, tools=None):
+    """The characters of a request's prompt, for an estimate: its messages' texts and tool
+    calls, and the tool schemas offered."""
+    chars = len(json.dumps(tools)) if tools else 0
+    for message in messages:
+        content = message.get("content")
+        chars += len(content) if isinstance(content, str) else len(json.dumps(content or ""))
+        for call in message.get("tool_calls") or ():
+            chars += len(call["function"]["name"]) + len(call["function"]["arguments"])
+    return chars
+
+
+def estimate_tokens(chars):
+    return math.ceil(max(chars, 0) / CHARS_PER_TOKEN)
+
+
+def estimated(prompt_chars, completion_chars):
+    return Usage(estimate_tokens(prompt_chars), estimate_tokens(completion_chars), 0, True)
+
+
+def cost(usage, price):
+    """The answer's cost, or 0.0 without a price (the model has none set)."""
+    if price is None:
+        return 0.0
+    cached = min(usage.cached_tokens, usage.prompt_tokens)
+    return (
+        (usage.prompt_tokens - cached) * price.input
+        + cached * price.cached_input
+        + usage.completion_tokens * price.output
+    ) / 1_000_000
+
+
+def month_start(day):
+    """The first day of `day`'s month: spending counts from there."""
+    return day.replace(day=1)
+
+
+def renews_on(day):
+    """The first day of the next month: when a month's budget starts again."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
