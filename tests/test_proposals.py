@@ -254,6 +254,7 @@ class TestProposals(AiStreamChatCase):
             Reply(chunks=["Sorry."]),
         )
         self.env.flush_all()
+        before = self.env["ai.chat.proposal"].search_count([])
         events, _ = self.chat("Change things", login="admin")
         self.assertEqual(self.of(events, "done")[-1]["state"], "done")
         steps = [s for s in self.of(events, "tool") if s["state"] != "running"]
@@ -266,7 +267,7 @@ class TestProposals(AiStreamChatCase):
         self.assertIn("no field 'password'", errors[4])
         self.assertIn("cannot be read by the assistant", errors[5])
         self.assertIn("one of", errors[6])
-        self.assertFalse(self.env["ai.chat.proposal"].search([]))
+        self.assertEqual(self.env["ai.chat.proposal"].search_count([]), before)
 
     def test_without_the_setting_no_change_can_even_be_proposed(self):
         self.set_param("write_tools", "")
@@ -279,6 +280,7 @@ class TestProposals(AiStreamChatCase):
             ),
             Reply(chunks=["I cannot."]),
         )
+        before = self.env["ai.chat.proposal"].search_count([])
         events, _ = self.chat("Archive it")
         offered = [t["function"]["name"] for t in self.fake.requests[0]["json"]["tools"]]
         self.assertNotIn("archive_record", offered)
@@ -286,5 +288,5 @@ class TestProposals(AiStreamChatCase):
             "approves or rejects", self.fake.requests[0]["json"]["messages"][0]["content"]
         )
         self.assertIn("Unknown tool", [s for s in self.of(events, "tool")][-1]["summary"])
-        self.assertFalse(self.env["ai.chat.proposal"].search([]))
+        self.assertEqual(self.env["ai.chat.proposal"].search_count([]), before)
         self.assertTrue(self.partner.active)
