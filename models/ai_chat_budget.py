@@ -163,7 +163,7 @@ class AiChatBudget(models.Model):
         currency = user.company_id.currency_id
         return {
             "tokens": tokens,
-            "cost": format_amount(self.env, cost, currency),
+            "cost": format_amount(self.env, cost, currency) if cost else "",
             "limit_tokens": limit_tokens,
             "limit_amount": format_amount(self.env, limit_amount, currency) if limit_amount else "",
             "share": _share(tokens, limit_tokens, cost, limit_amount),

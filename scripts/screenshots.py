@@ -54,6 +54,24 @@ def attach(page, files, scope=""):
     )
 
 
+def colleagues(odoo):
+    """Two more users who asked a few questions, for the usage report."""
+    group = odoo.call("ir.model.data", "check_object_reference", "base", "group_user")[1]
+    for name, login, questions in (
+        ("Marc Demo", "marc", [("gpt-4o-mini", 3), ("deepseek-chat", 2)]),
+        ("Sophie Accounting", "sophie", [("deepseek-chat", 4), ("llama3.1", 1)]),
+    ):
+        odoo.call(
+            "res.users",
+            "create",
+            {"name": name, "login": login, "password": login, "groups_id": [(6, 0, [group])]},
+        )
+        session = Odoo(odoo.base, login, login)
+        for model, count in questions:
+            for i in range(count):
+                session.ask(f"Question {i} for {model}", model=model)
+
+
 def tools_script(partner_id):
     """What the fake upstream does when a question names Namur (look contacts up) or Bruges
     (propose to move Deco Addict there), as tests/fake_llm.py --tools-script reads it."""
@@ -128,6 +146,23 @@ def main():
         odoo.set_param("models", "deepseek-chat, llama3.1")
         odoo.set_param("document_chars", "12000")
         odoo.set_param("write_tools", "True")
+        for model, prices in {
+            "gpt-4o-mini": (0.15, 0.075, 0.6),
+            "deepseek-chat": (0.27, 0.07, 1.1),
+            "llama3.1": (0.0, 0.0, 0.0),
+        }.items():
+            odoo.call(
+                "ai.chat.price",
+                "create",
+                dict(
+                    zip(
+                        ("llm_model", "input_price", "cached_input_price", "output_price"),
+                        (model, *prices),
+                        strict=True,
+                    )
+                ),
+            )
+        colleagues(odoo)
         with sync_playwright() as playwright:
             browser, page = browser_page(playwright, odoo.base)
             page.goto(odoo.base + "/odoo/ai-chat")
@@ -244,6 +279,24 @@ def main():
             page.wait_for_selector(".o_ai_stream_chat_input")
             ask(page, "Overdue invoices, short please")
             page.screenshot(path=str(DOCS / "screenshot-phone.png"))
+            browser.close()
+
+            # The month's usage: the meter in the chat, against a budget, and the report.
+            spent = sum(
+                row["total_tokens"]
+                for row in odoo.call("ai.chat.usage", "search_read", [], ["total_tokens"])
+            )
+            odoo.set_param("user_monthly_tokens", str(int(round(spent / 0.72, -2))))
+            browser, page = browser_page(playwright, odoo.base)
+            page.goto(odoo.base + "/odoo/ai-chat")
+            page.wait_for_selector(".o_ai_stream_chat_meter .progress-bar")
+            page.screenshot(path=str(DOCS / "screenshot-meter.png"))
+            page.goto(odoo.base + "/odoo/action-ai_stream_chat.ai_chat_usage_action")
+            page.wait_for_selector(".o_pivot")
+            page.click(".o_pivot thead .o_pivot_header_cell_closed")  # the months, by AI model
+            page.click(".o_popover .dropdown-item:has-text('AI model')")
+            page.wait_for_selector(".o_pivot thead .o_pivot_header_cell_opened")
+            page.screenshot(path=str(DOCS / "screenshot-usage.png"))
             browser.close()
     finally:
         stop(procs)

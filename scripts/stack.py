@@ -70,15 +70,15 @@ def stop(procs):
 
 
 class Odoo:
-    """An admin session on a running server."""
+    """A session on a running server (the administrator's unless told otherwise)."""
 
-    def __init__(self, base):
+    def __init__(self, base, login="admin", password="admin"):
         self.base = base
         self.session = requests.Session()
         page = self.session.get(base + "/web/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         self.session.post(
-            base + "/web/login", data={"login": "admin", "password": "admin", "csrf_token": token}
+            base + "/web/login", data={"login": login, "password": password, "csrf_token": token}
         )
         self.csrf = re.search(
             r'csrf_token: "([^"]+)"', self.session.get(base + "/odoo").text
@@ -98,6 +98,14 @@ class Odoo:
         if "error" in body:
             raise RuntimeError(body["error"]["data"]["message"])
         return body["result"]
+
+    def ask(self, message, model=None):
+        """A question through the stream route, read to its end."""
+        data = {"message": message, "csrf_token": self.csrf, **({"model": model} if model else {})}
+        with self.session.post(self.base + "/ai/stream_chat", data=data, stream=True) as response:
+            response.raise_for_status()
+            for _line in response.iter_lines():
+                pass
 
     def set_param(self, key, value):
         self.call("ir.config_parameter", "set_param", f"ai_stream_chat.{key}", value)

@@ -36,7 +36,9 @@ export class UsageMeter extends Component {
                 : _t("%(used)s tokens", { used: formatInteger(tokens) }),
         ];
         if (limitAmount) {
-            parts.push(_t("%(used)s of %(limit)s", { used: cost, limit: limitAmount }));
+            parts.push(_t("%(used)s of %(limit)s", { used: cost || "0", limit: limitAmount }));
+        } else if (cost) {
+            parts.push(cost);
         }
         return parts.join(" · ");
     }
