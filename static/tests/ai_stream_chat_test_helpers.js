@@ -215,7 +215,7 @@ export function mockChatServer({
         /** What chat_usage answers: this month's spending against the budget. */
         usage: {
             tokens: 0,
-            cost: "$ 0.00",
+            cost: "",
             limit_tokens: 0,
             limit_amount: "",
             share: null,

@@ -19,7 +19,7 @@ test("the meter shows the month against the budget, and again after each answer"
     };
     await mountWithCleanup(ChatAction, { props: { action: { context: {} } } });
     await waitFor(".o_ai_stream_chat_meter");
-    expect(".o_ai_stream_chat_meter_text").toHaveText("85,000 of 100,000 tokens");
+    expect(".o_ai_stream_chat_meter_text").toHaveText("85,000 of 100,000 tokens · $ 1.70");
     expect(".o_ai_stream_chat_meter .progress-bar").toHaveClass("bg-warning");
     expect(".o_ai_stream_chat_meter .progress").toHaveAttribute("aria-valuenow", "85");
     expect(".o_ai_stream_chat_meter_renews").toHaveText("Renews on 01/01/2027");
@@ -31,6 +31,7 @@ test("the meter shows the month against the budget, and again after each answer"
     stream.start();
     stream.finish();
     await waitFor(".o_ai_stream_chat_meter_text:contains(100,500 of 100,000 tokens)");
+    expect(server.streams).toHaveLength(1);
     expect(".o_ai_stream_chat_meter .progress-bar").toHaveClass("bg-danger");
 });
 
@@ -39,6 +40,6 @@ test("without a budget the meter only counts", async () => {
     server.usage = { ...server.usage, tokens: 1234, cost: "$ 0.05" };
     await mountWithCleanup(ChatAction, { props: { action: { context: {} } } });
     await waitFor(".o_ai_stream_chat_meter");
-    expect(".o_ai_stream_chat_meter_text").toHaveText("1,234 tokens");
+    expect(".o_ai_stream_chat_meter_text").toHaveText("1,234 tokens · $ 0.05");
     expect(".o_ai_stream_chat_meter .progress").toHaveCount(0);
 });
