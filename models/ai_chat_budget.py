@@ -83,6 +83,9 @@ class AiChatBudget(models.Model):
         budget spent. Called before anything is recorded; holds the user's lock until the
         request's transaction ends, so the next question of the user sees this one."""
         user = self.env.user
+        company = user.company_id
+        limits = self._limits_for(user, settings)
+        company_limits = (company.ai_chat_monthly_tokens, company.ai_chat_monthly_amount)
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", QUOTA_LOCK, user.id))
         with self._read_committed() as env:
             running = env["ai.chat.message"]._answers_running(user.id)
@@ -93,15 +96,11 @@ class AiChatBudget(models.Model):
                         count=running,
                     )
                 )
-            today = fields.Date.today()
-            since = pricing.month_start(today)
+            since = pricing.month_start(fields.Date.today())
             Usage = env["ai.chat.usage"]
-            company = user.company_id
-            tokens, amount = self._limits_for(user, settings)
-            self._check_spent(
-                Usage._month_spent(since, user_id=user.id), (tokens, amount), running, settings
-            )
-            company_limits = (company.ai_chat_monthly_tokens, company.ai_chat_monthly_amount)
+            if any(limits):
+                spent = Usage._month_spent(since, user_id=user.id)
+                self._check_spent(spent, limits, running, settings)
             if any(company_limits):
                 spent = Usage._month_spent(since, company_id=company.id)
                 self._check_spent(spent, company_limits, 0, settings, company=company)
