@@ -12,7 +12,7 @@ per-answer cost cap; otherwise it waits for the running one to end.
 
 from contextlib import contextmanager
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -57,21 +57,51 @@ class AiChatBudget(models.Model):
 
     # -- whose budget ----------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _budget_table
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache()
+    def _budget_table(self):
+        """({user id: (tokens, amount)}, {group id: (tokens, amount)}): read once, as every
+        question needs it and budgets seldom change."""
+        # sudo: ai.chat.budget - users do not read budgets; theirs applies to them
+        budgets = self.sudo().search_read(
+            [], ["user_id", "group_id", "monthly_tokens", "monthly_amount"]
+        )
+        users, groups = {}, {}
+        for row in budgets:
+            limits = (row["monthly_tokens"], row["monthly_amount"])
+            if row["user_id"]:
+                users[row["user_id"][0]] = limits
+            else:
+                groups[row["group_id"][0]] = limits
+        return users, groups
+
     @api.model
     def _limits_for(self, user, settings):
         """(tokens, amount) a month for `user`, 0 meaning no limit: the user's own budget, or
         the most generous of their groups', or the default of Settings."""
-        # sudo: ai.chat.budget - users do not read budgets; theirs applies to them
-        budgets = self.sudo().search(
-            ["|", ("user_id", "=", user.id), ("group_id", "in", user.groups_id.ids)]
+        users, groups = self._budget_table()
+        if user.id in users:
+            return users[user.id]
+        theirs = (
+            [groups[group] for group in user.groups_id.ids if group in groups] if groups else []
         )
-        own = budgets.filtered("user_id")
-        if own:
-            return own.monthly_tokens, own.monthly_amount
-        groups = budgets - own
-        if groups:
-            return _most_generous(groups.mapped("monthly_tokens")), _most_generous(
-                groups.mapped("monthly_amount")
+        if theirs:
+            return (
+                _most_generous([tokens for tokens, _amount in theirs]),
+                _most_generous([amount for _tokens, amount in theirs]),
             )
         return settings.user_monthly_tokens, settings.user_monthly_amount
 
