@@ -7,6 +7,7 @@ from . import ai_chat_record_context
 from . import ai_chat_tools
 from . import ai_chat_tools_write
 from . import ai_chat_proposal
+from . import ai_chat_cached
 from . import ai_chat_price
 from . import ai_chat_usage
 from . import ai_chat_budget

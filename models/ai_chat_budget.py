@@ -25,6 +25,7 @@ RETRY_AFTER_SECONDS = 5  # while one's own answer runs
 
 class AiChatBudget(models.Model):
     _name = "ai.chat.budget"
+    _inherit = ["ai.chat.cached"]
     _description = "AI Chat Monthly Budget"
     _order = "user_id, group_id"
 
@@ -56,19 +57,6 @@ class AiChatBudget(models.Model):
                 raise ValidationError(self.env._("A budget is for a user or for a group."))
 
     # -- whose budget ----------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _budget_table
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     @tools.ormcache()

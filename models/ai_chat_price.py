@@ -10,6 +10,7 @@ class AiChatPrice(models.Model):
     later does not change what was spent."""
 
     _name = "ai.chat.price"
+    _inherit = ["ai.chat.cached"]
     _description = "AI Model Price"
     _order = "llm_model"
 
@@ -49,19 +50,6 @@ class AiChatPrice(models.Model):
             "Prices cannot be negative.",
         ),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _price_for
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     @tools.ormcache("llm_model", "company_id")
