@@ -35,7 +35,7 @@ def _text(value, _selection, _tz):
         raise ValueError("a text is expected")
     if len(value) > TEXT_MAX_CHARS:
         raise ValueError(f"a text has at most {TEXT_MAX_CHARS} characters")
-    return value
+    return value or False  # as the ORM holds an empty text
 
 
 def _integer(value, _selection, _tz):

@@ -79,9 +79,9 @@ class AiChatTools(models.AbstractModel):
         if not hasattr(records, "message_post"):
             raise ToolRefusal(f"Records of {model} have no chatter to post on.")
         record = self._tool_record(records, key, records._mail_post_access)
+        if not isinstance(body, str) or not body.strip():
+            raise ToolRefusal("The message is an empty text.")
         body = field_values.coerce("text", body)
-        if not body.strip():
-            raise ToolRefusal("The message is empty.")
         if kind not in ("note", "message"):
             raise ToolRefusal("kind is 'note' (internal) or 'message' (sent to the followers).")
         proposal = self._tool_proposal("post", records, record, {}, [])
