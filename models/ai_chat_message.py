@@ -51,6 +51,11 @@ class AiChatMessage(models.Model):
     tokens_estimated = fields.Boolean(
         help="The AI service reported no usage: the tokens were estimated from the text."
     )
+    cost = fields.Float(
+        digits=(16, 6),
+        compute="_compute_cost",
+        help="What the answer cost, in its company's currency (from the usage ledger).",
+    )
     tool_steps = fields.Json(
         help="The tool calls of the answer, in order: id, name, arguments, state, summary, "
         "result (its start) and duration."
@@ -100,6 +105,15 @@ class AiChatMessage(models.Model):
         if vals.get("content_html"):
             vals["content_html"] = sanitize_html(vals["content_html"])
         return vals
+
+    def _compute_cost(self):
+        # sudo: ai.chat.usage - the answers' own rows; users read their own, administrators all
+        rows = self.env["ai.chat.usage"].sudo().search_read(
+            [("message_id", "in", self.ids)], ["message_id", "cost"]
+        )
+        costs = {row["message_id"][0]: row["cost"] for row in rows}
+        for message in self:
+            message.cost = costs.get(message.id, 0.0)
 
     @api.depends("tool_steps")
     def _compute_tool_log(self):

@@ -81,6 +81,7 @@ class TestBudgets(AiStreamChatCase):
         row = self.Usage.search([("message_id", "=", answer.id)])
         self.assertEqual((row.total_tokens, row.estimated, row.user_id), (1500, False, self.user_a))
         self.assertAlmostEqual(row.cost, (800 * 2 + 200 * 0.5 + 500 * 8) / 1e6)
+        self.assertAlmostEqual(answer.cost, row.cost)  # shown with the answer
         # A new price costs the next answers, not those already spent.
         self.env["ai.chat.price"].search([("llm_model", "=", "fake-model")]).output_price = 16.0
         done = self.answered(reply=Reply(chunks=["Fine."], usage=(0, 500)))
