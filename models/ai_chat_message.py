@@ -108,8 +108,10 @@ class AiChatMessage(models.Model):
 
     def _compute_cost(self):
         # sudo: ai.chat.usage - the answers' own rows; users read their own, administrators all
-        rows = self.env["ai.chat.usage"].sudo().search_read(
-            [("message_id", "in", self.ids)], ["message_id", "cost"]
+        rows = (
+            self.env["ai.chat.usage"]
+            .sudo()
+            .search_read([("message_id", "in", self.ids)], ["message_id", "cost"])
         )
         costs = {row["message_id"][0]: row["cost"] for row in rows}
         for message in self:
