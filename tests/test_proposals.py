@@ -156,7 +156,7 @@ class TestProposals(AiStreamChatCase):
         )
         with self.held_db():
             self.partner.city = "Antwerp"
-            self.env.flush_all()
+            self.env.cr.flush()  # and its tracking (mail), which reads on the test's connection
         card = self.decide(step["proposal"]["id"], "approve").json()
         self.assertEqual(card["state"], "failed")
         self.assertIn("City changed since the proposal", card["outcome"])
@@ -198,7 +198,7 @@ class TestProposals(AiStreamChatCase):
         self.assertEqual(self.decide(proposal_id, "approve").status_code, 404)
         self.authenticate("admin", "admin")  # administrators too: it is Ann's decision
         self.assertEqual(self.decide(proposal_id, "approve").status_code, 404)
-        with self.assertRaises(AccessError):
+        with self.held_db(), self.assertRaises(AccessError):
             self.env["ai.chat.proposal"].with_user(self.user_a).browse(proposal_id).write(
                 {"state": "done"}
             )
