@@ -180,12 +180,22 @@ class AiChatBudget(models.Model):
         currency = user.company_id.currency_id
         return {
             "tokens": tokens,
-            "cost": format_amount(self.env, cost, currency) if cost else "",
+            "cost": _shown_cost(self.env, cost, currency),
             "limit_tokens": limit_tokens,
             "limit_amount": format_amount(self.env, limit_amount, currency) if limit_amount else "",
             "share": _share(tokens, limit_tokens, cost, limit_amount),
             "renews_on": format_date(self.env, pricing.renews_on(today)),
         }
+
+
+def _shown_cost(env, cost, currency):
+    """A month's cost as the meter shows it: fractions of a cent are not "0.00"."""
+    if not cost:
+        return ""
+    smallest = currency.rounding
+    if cost < smallest:
+        return "< " + format_amount(env, smallest, currency)
+    return format_amount(env, cost, currency)
 
 
 def _most_generous(limits):

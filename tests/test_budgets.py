@@ -195,4 +195,7 @@ class TestBudgets(AiStreamChatCase):
         meter = self.env["ai.chat.conversation"].with_user(self.user_a).chat_usage()
         self.assertEqual((meter["tokens"], meter["limit_tokens"]), (50, 200))
         self.assertEqual(meter["share"], 0.25)
+        self.spend(self.user_a, cost=0.0004)
+        meter = self.env["ai.chat.conversation"].with_user(self.user_a).chat_usage()
+        self.assertTrue(meter["cost"].startswith("< "), meter["cost"])
         self.assertTrue(meter["renews_on"])
