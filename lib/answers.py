@@ -171,6 +171,7 @@ class Answer:
                 "finish_reason": self.finish_reason or False,
                 "error_message": self.error_text() if self.state == "error" else False,
                 "error_code": self.error[0] if self.state == "error" else False,
+                "llm_model": self.job.llm_model,  # to charge it even if its row is gone
             }
             if self.tools:
                 self.final["tool_steps"] = [_ended_step(step) for step in self.tools.values()]
@@ -223,11 +224,15 @@ class Answer:
         self.cond.notify_all()
 
 
+EXPIRED_RESULT = '{"status": "expired", "error": "The answer ended before the user decided."}'
+
+
 def _ended_step(step):
     """A step as its ended answer keeps it: a change still waiting for the user expired."""
     if step.get("state") != "needs_approval":
         return step
-    return {**step, "state": "expired", "proposal": {**step["proposal"], "state": "expired"}}
+    proposal = {**step["proposal"], "state": "expired"}
+    return {**step, "state": "expired", "result": EXPIRED_RESULT, "proposal": proposal}
 
 
 class _View:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import NamedTuple
 
 CHARS_PER_TOKEN = 4
+MAX_TOKENS = 2**31 - 1  # what a database integer holds
 
 
 class Price(NamedTuple):
@@ -31,6 +32,15 @@ class Usage(NamedTuple):
     @property
     def total_tokens(self):
         return self.prompt_tokens + self.completion_tokens
+
+
+def tokens(value):
+    """A token count as a server sent it, made a plain non-negative integer: a server's odd
+    value must not stop the ledger from being written."""
+    try:
+        return min(max(int(value or 0), 0), MAX_TOKENS)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def request_chars(messages, tools=None):

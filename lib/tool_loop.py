@@ -49,7 +49,7 @@ class ToolLoop:
         ToolResult, never raising for bad arguments; tools: the schemas offered;
         refused_summary: what the user reads when the AI service refuses the tools;
         await_decision(proposal id, stopped) -> the ToolResult of the user's decision, or None
-        once stopped() (a callable) is true: it waits as long as the user does."""
+        when stopped() (a callable) turned true first: it waits as long as the user does."""
         self.open_stream = open_stream
         self.messages = list(messages)
         self.run_tool = run_tool
@@ -141,10 +141,12 @@ class ToolLoop:
             if result.proposal is None:
                 continue
             decided = self.await_decision(result.proposal["id"], lambda: self.closed)
-            if decided is None:  # stopped while waiting: the proposal expires with the answer
+            if decided is None:  # stopped while waiting: the proposal expired with the answer
                 return
             done[index] = (step, decided, started)
-            yield "tool", _step(step, decided, started)
+            yield "tool", _step(step, decided, started)  # kept, even if stopped meanwhile
+            if self.closed:
+                return
         self.messages.append(assistant)
         self.messages.extend(
             {"role": "tool", "tool_call_id": step["id"], "content": result.content}

@@ -10,14 +10,13 @@ another is admitted only if the budget can pay for both in full, which is known 
 per-answer cost cap; otherwise it waits for the running one to end.
 """
 
-from contextlib import contextmanager
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
 from ..exceptions import too_many
 from ..lib import pricing
+from .transactions import read_committed
 
 QUOTA_LOCK = 7841  # pg_advisory_xact_lock(QUOTA_LOCK, uid): one user's starts, one at a time
 RETRY_AFTER_SECONDS = 5  # while one's own answer runs
@@ -105,7 +104,7 @@ class AiChatBudget(models.Model):
         limits = self._limits_for(user, settings)
         company_limits = (company.ai_chat_monthly_tokens, company.ai_chat_monthly_amount)
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", QUOTA_LOCK, user.id))
-        with self._read_committed() as env:
+        with read_committed(self.env.registry, user.id, self.env.context) as env:
             running = env["ai.chat.message"]._answers_running(user.id)
             if running >= settings.max_streams:
                 raise too_many(
@@ -154,17 +153,6 @@ class AiChatBudget(models.Model):
                 "The company's monthly AI budget is spent. It renews on %(date)s.", date=when
             )
         return self.env._("Your monthly AI budget is spent. It renews on %(date)s.", date=when)
-
-    @api.model
-    @contextmanager
-    def _read_committed(self):
-        """An environment on a transaction of its own that sees what other transactions
-        committed up to each statement (this request's snapshot is older than the lock it
-        waited for). In tests every cursor is the test's, which sees everything anyway."""
-        with self.env.registry.cursor() as cr:
-            if not self.env.registry.in_test_mode():
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            yield self.env(cr=cr)
 
     # -- the meter -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from ..lib import error_codes as codes
 from ..lib import pg_listener, pricing, sse
 from ..lib.answers import Answer, follow, follow_stored
 from ..lib.hub import hub_for
+from .ai_chat_usage import Charge
 
 _logger = logging.getLogger(__name__)
 
@@ -261,22 +262,19 @@ class AiChatMessage(models.Model):
             )
         )
         open_ids = {mid for (mid,) in self.env.cr.fetchall()}
-        charged = []
+        deleted = self._answers_deleted(set(ids) - open_ids)  # the swept ones: by the sweep
+        charged = [
+            Charge(uid, values["llm_model"], None, None, _usage_of(values))
+            for uid, mid, values, _fallback in finals
+            if mid in deleted
+        ]
         for uid, mid, values, fallback in finals:
-            if mid not in open_ids:
-                continue
-            # sudo: ai.chat.message - users cannot write chat rows; this is their own answer,
-            # admitted by the stream route
-            message = self.with_user(uid).sudo().browse(mid)
-            for attempt in (values, fallback):  # a row no write can pass must still end
-                try:
-                    with self.env.cr.savepoint():
-                        message.write(attempt)
-                    break
-                except Exception:
-                    # Neither passes: the row stays `streaming` and the sweep closes it.
-                    _logger.exception("Could not save the end of message %s", mid)
-            charged.append((message, _usage_of(values)))
+            if mid in open_ids:
+                # sudo: ai.chat.message - users cannot write chat rows; this is their own
+                # answer, admitted by the stream route
+                message = self.with_user(uid).sudo().browse(mid)
+                self._answer_write_end(message, values, fallback)
+                charged.append(Charge.of(message, _usage_of(values)))
         self.env["ai.chat.usage"]._record(charged)
         self.env.cr.execute(
             SQL(
@@ -287,6 +285,25 @@ class AiChatMessage(models.Model):
         )
         self.env["ai.chat.proposal"]._expire_for(ids)
         self._answers_notify("end", ids)
+
+    @api.model
+    def _answers_deleted(self, ids):
+        """Those of `ids` whose row is gone (their conversation was deleted meanwhile)."""
+        if not ids:
+            return set()
+        self.env.cr.execute(SQL("SELECT id FROM ai_chat_message WHERE id = ANY(%s)", list(ids)))
+        return set(ids) - {mid for (mid,) in self.env.cr.fetchall()}
+
+    @api.model
+    def _answer_write_end(self, message, values, fallback):
+        for attempt in (values, fallback):  # a row no write can pass must still end
+            try:
+                with self.env.cr.savepoint():
+                    message.write(attempt)
+                return
+            except Exception:
+                # Neither passes: the row stays `streaming` and the sweep closes it.
+                _logger.exception("Could not save the end of message %s", message.id)
 
     @api.model
     def _answers_sweep(self):
@@ -322,8 +339,11 @@ class AiChatMessage(models.Model):
         orphans = self.env.cr.fetchall()
         ids += [mid for (mid,) in orphans]
         self.env["ai.chat.usage"]._record(
-            [(self.browse(mid), pricing.estimated(prompt, text)) for mid, prompt, text in swept]
-            + [(self.browse(mid), pricing.estimated(0, 0)) for (mid,) in orphans]
+            [
+                Charge.of(self.browse(mid), pricing.estimated(prompt, text))
+                for mid, prompt, text in swept
+            ]
+            + [Charge.of(self.browse(mid), pricing.estimated(0, 0)) for (mid,) in orphans]
         )
         self.env["ai.chat.proposal"]._expire_for(ids)
         self._answers_notify("end", ids)
@@ -406,7 +426,9 @@ class AiChatMessage(models.Model):
             }
         )
         text = len(snapshot["content"]) + len(snapshot["reasoning"])
-        self.env["ai.chat.usage"]._record([(self, pricing.estimated(row[1] if row else 0, text))])
+        self.env["ai.chat.usage"]._record(
+            [Charge.of(self, pricing.estimated(row[1] if row else 0, text))]
+        )
         self.env["ai.chat.proposal"]._expire_for([self.id])
         self._answers_notify("end", [self.id])
         return True
@@ -415,10 +437,10 @@ class AiChatMessage(models.Model):
 def _usage_of(values):
     """The pricing.Usage of an answer's final values (lib/answers.py)."""
     return pricing.Usage(
-        values.get("prompt_tokens", 0),
-        values.get("completion_tokens", 0),
-        values.get("cached_tokens", 0),
-        values.get("tokens_estimated", False),
+        pricing.tokens(values.get("prompt_tokens")),
+        pricing.tokens(values.get("completion_tokens")),
+        pricing.tokens(values.get("cached_tokens")),
+        bool(values.get("tokens_estimated")),
     )
 
 

@@ -20,10 +20,12 @@ from odoo.tools import SQL, plaintext2html
 
 from ..exceptions import ChatRefusal, not_found
 from ..lib.tool_loop import ToolResult
+from .transactions import read_committed
 
 _logger = logging.getLogger(__name__)
 
 DECISION_POLL_SECONDS = 1.0  # a waiting answer looks at its proposal at least this often
+CONTEXT_KEYS = ("lang", "tz", "allowed_company_ids")
 OUTCOME_MAX_CHARS = 500
 
 
@@ -32,11 +34,16 @@ class AiChatProposal(models.Model):
     _description = "AI Chat Proposed Change"
     _order = "id desc"
 
+    # The audit outlives the chat: deleting the conversation leaves these rows, unlinked.
     message_id = fields.Many2one(
-        "ai.chat.message", string="Answer", required=True, index=True, ondelete="cascade"
+        "ai.chat.message", string="Answer", index=True, ondelete="set null"
     )
-    conversation_id = fields.Many2one(related="message_id.conversation_id", store=True, index=True)
-    user_id = fields.Many2one(related="message_id.user_id", store=True, index=True)
+    conversation_id = fields.Many2one("ai.chat.conversation", index=True, ondelete="set null")
+    user_id = fields.Many2one("res.users", required=True, index=True, ondelete="cascade")
+    context = fields.Json(
+        help="The language, time zone and companies the proposal was checked in: the change "
+        "runs in them."
+    )
     operation = fields.Selection(
         [("create", "Create"), ("update", "Update"), ("archive", "Archive"), ("post", "Post")],
         required=True,
@@ -84,10 +91,15 @@ class AiChatProposal(models.Model):
     @api.model
     def _propose(self, message_id, proposal):
         """Stores a proposal of the write tools; its card, with the id the user decides on."""
+        # sudo: ai.chat.message - the user's own answer, streaming for this very call
+        message = self.env["ai.chat.message"].sudo().browse(message_id)
         # sudo: ai.chat.proposal - users cannot create rows; this is their own answer's call
         row = self.sudo().create(
             {
                 "message_id": message_id,
+                "conversation_id": message.conversation_id.id,
+                "user_id": self.env.uid,
+                "context": {key: self.env.context.get(key) for key in CONTEXT_KEYS},
                 "operation": proposal["operation"],
                 "res_model": proposal["model"],
                 "res_id": proposal["record_id"],
@@ -133,25 +145,39 @@ class AiChatProposal(models.Model):
                 while not stopped():
                     with Registry(dbname).cursor() as cr:
                         Proposal = api.Environment(cr, uid, context)["ai.chat.proposal"]
-                        proposal = Proposal.browse(proposal_id).exists()
-                        if not proposal:  # its conversation was deleted: the answer ends
-                            return None
-                        result = proposal._proposal_result()
+                        result = Proposal.browse(proposal_id)._proposal_result()
                     if result is not None:
                         return result
                     changed.wait(DECISION_POLL_SECONDS)
                     changed.clear()
-                return None
             finally:
                 hub.unwatch(message_id, changed)
+            # Stopped: the proposal expires, unless the user's decision came first (then the
+            # answer keeps what was done, though the model will not read it).
+            with read_committed(Registry(dbname), uid, context) as env:
+                return env["ai.chat.proposal"].browse(proposal_id)._expire_or_result()
 
         return await_decision
 
+    def _expire_or_result(self):
+        """Expires this proposal if it still waits (None), else its decision's result."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ai_chat_proposal SET state = 'expired', write_date = now() AT TIME ZONE "
+                "'UTC' WHERE id = %s AND state = 'pending' RETURNING id",
+                self.id,
+            )
+        )
+        if self.env.cr.fetchone():
+            return None
+        return self._proposal_result()
+
     def _proposal_result(self):
         """The decision as the call's result: what the model reads, the user's summary and the
-        step's state; None while the user has not decided."""
+        step's state; None while the user has not decided (or the proposal is gone with its
+        conversation)."""
         self.ensure_one()
-        if self.state == "pending":
+        if not self.exists() or self.state == "pending":
             return None
         if self.state == "done":
             content = {"status": "done", "model": self.res_model, "id": self.res_id}
@@ -190,12 +216,12 @@ class AiChatProposal(models.Model):
         proposal.invalidate_recordset()
         if proposal.state != "pending":
             return proposal._proposal_card()
-        if not proposal.message_id._answer_waiting():
+        if not proposal.message_id or not proposal.message_id._answer_waiting():
             # sudo: ai.chat.proposal - the user's own proposal, whose answer has ended
             proposal.sudo().state = "expired"
             return proposal._proposal_card()
         if decision == "approve":
-            state, outcome, res_id = proposal._run()
+            state, outcome, res_id = proposal._in_its_context()._run()
         else:
             state, outcome, res_id = "rejected", proposal._rejected_words(), proposal.res_id
         # sudo: ai.chat.proposal - users cannot write rows; the decision is on their own
@@ -210,6 +236,15 @@ class AiChatProposal(models.Model):
         )
         self.env["ai.chat.message"]._answers_notify("decided", [proposal.message_id.id])
         return proposal._proposal_card()
+
+    def _in_its_context(self):
+        """The proposal as the user checked it: same language and time zone, and the companies
+        of then that are still the user's."""
+        context = dict(self.context or {})
+        mine = self.env.user.company_ids.ids
+        companies = [cid for cid in context.get("allowed_company_ids") or () if cid in mine]
+        context["allowed_company_ids"] = companies or self.env.context.get("allowed_company_ids")
+        return self.with_context(**{key: value for key, value in context.items() if value})
 
     @api.model
     def _own(self, proposal_id):
@@ -245,6 +280,11 @@ class AiChatProposal(models.Model):
         return "done", self._done_words(record), record.id
 
     def _execute(self):
+        settings = self.env["ai.chat.conversation"]._get_chat_settings()
+        if not settings.write_tools or (
+            settings.write_models and self.res_model not in settings.write_models
+        ):
+            raise UserError(self.env._("Changes proposed by the assistant are switched off."))
         records = self.env[self.res_model]
         if self.operation == "create":
             record = records.create(self._orm_values(records))
@@ -313,7 +353,8 @@ class AiChatProposal(models.Model):
             self.env.cr.execute(
                 SQL(
                     "UPDATE ai_chat_proposal SET state = 'expired', write_date = now() "
-                    "AT TIME ZONE 'UTC' WHERE message_id = ANY(%s) AND state = 'pending'",
+                    "AT TIME ZONE 'UTC' WHERE state = 'pending' "
+                    "AND (message_id = ANY(%s) OR message_id IS NULL)",
                     list(message_ids),
                 )
             )

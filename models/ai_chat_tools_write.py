@@ -10,8 +10,10 @@ from ..lib import tool_schemas as schemas
 from .ai_chat_tools import ToolRefusal
 
 MAX_FIELDS = 30  # in one proposed create or update
-PREVIEW_CHARS = 300  # of a value as the card shows it
-MANY_NAMES_SHOWN = 5
+# The card shows every proposed value whole (the call's arguments are bounded); of the values
+# they replace, long texts and long lists are cut.
+OLD_TEXT_SHOWN = 2000
+OLD_NAMES_SHOWN = 50
 # Set by the ORM itself, never by a proposal.
 MAGIC_FIELDS = frozenset(
     "id display_name create_uid create_date write_uid write_date __last_update".split()
@@ -196,7 +198,7 @@ class AiChatTools(models.AbstractModel):
         return {
             "name": name,
             "label": field._description_string(self.env),
-            "old": "" if old is None else self._tool_shown(field, old),
+            "old": "" if old is None else self._tool_shown(field, old, whole=False),
             "new": self._tool_shown(field, self._tool_record_value(records, field, new)),
         }
 
@@ -208,13 +210,14 @@ class AiChatTools(models.AbstractModel):
         return value
 
     @api.model
-    def _tool_shown(self, field, value):
+    def _tool_shown(self, field, value, whole=True):
+        """A value as a person reads it: whole, or for a value about to be replaced, its start."""
         if field.type in ("many2one", "many2many"):
             names = value.mapped("display_name")
-            shown = ", ".join(names[:MANY_NAMES_SHOWN])
-            if len(names) > MANY_NAMES_SHOWN:
-                shown += self.env._(" and %(count)s more", count=len(names) - MANY_NAMES_SHOWN)
-            return shown
+            if whole or len(names) <= OLD_NAMES_SHOWN:
+                return ", ".join(names)
+            more = self.env._(" and %(count)s more", count=len(names) - OLD_NAMES_SHOWN)
+            return ", ".join(names[:OLD_NAMES_SHOWN]) + more
         if field.type == "boolean":
             return self.env._("Yes") if value else self.env._("No")
         if value in (False, None, ""):
@@ -225,7 +228,7 @@ class AiChatTools(models.AbstractModel):
             moment = fields.Datetime.to_datetime(value)
             return fields.Datetime.context_timestamp(self, moment).strftime("%Y-%m-%d %H:%M")
         text = str(value)
-        return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+        return text if whole or len(text) <= OLD_TEXT_SHOWN else text[:OLD_TEXT_SHOWN] + "…"
 
     @api.model
     def _tool_raw(self, record, name):

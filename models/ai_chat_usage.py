@@ -1,8 +1,29 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import pricing
+
+_logger = logging.getLogger(__name__)
+
+
+class Charge(NamedTuple):
+    """What one ended answer is charged: its user, AI model, links and pricing.Usage."""
+
+    uid: int
+    llm_model: str
+    message_id: int | None
+    conversation_id: int | None
+    usage: pricing.Usage
+
+    @classmethod
+    def of(cls, message, usage):
+        return cls(
+            message.user_id.id, message.llm_model, message.id, message.conversation_id.id, usage
+        )
 
 
 class AiChatUsage(models.Model):
@@ -46,32 +67,40 @@ class AiChatUsage(models.Model):
         return result
 
     @api.model
-    def _record(self, answers):
-        """The ledger rows of ended answers: [(message, pricing.Usage)]."""
-        Price = self.env["ai.chat.price"]
+    def _record(self, charges):
+        """The ledger rows of ended answers: [Charge]. An answer whose conversation was deleted
+        while it ran is charged too, without its links."""
+        Price, Users = self.env["ai.chat.price"], self.env["res.users"]
         today = fields.Date.today()
         rows = []
-        for message, usage in answers:
-            user = message.user_id
-            company = user.company_id
+        for charge in charges:
+            company = Users.browse(charge.uid).company_id
+            usage = charge.usage
             rows.append(
                 {
                     "date": today,
-                    "user_id": user.id,
+                    "user_id": charge.uid,
                     "company_id": company.id,
-                    "conversation_id": message.conversation_id.id,
-                    "message_id": message.id,
-                    "llm_model": message.llm_model,
+                    "conversation_id": charge.conversation_id or False,
+                    "message_id": charge.message_id or False,
+                    "llm_model": charge.llm_model,
                     "prompt_tokens": usage.prompt_tokens,
                     "cached_tokens": usage.cached_tokens,
                     "completion_tokens": usage.completion_tokens,
                     "total_tokens": usage.total_tokens,
-                    "cost": pricing.cost(usage, Price._price_for(message.llm_model, company.id)),
+                    "cost": pricing.cost(usage, Price._price_for(charge.llm_model, company.id)),
                     "estimated": usage.estimated,
                 }
             )
-        # sudo: ai.chat.usage - the ledger is written by the chat only, never by users
-        return self.sudo().create(rows) if rows else self.browse()
+        if not rows:
+            return self.browse()
+        try:
+            # sudo: ai.chat.usage - the ledger is written by the chat only, never by users
+            with self.env.cr.savepoint():
+                return self.sudo().create(rows)
+        except Exception:  # logged: it must not keep the answers' ends from being saved
+            _logger.exception("Could not write the usage of %s answers", len(rows))
+            return self.browse()
 
     @api.model
     def _month_spent(self, since, user_id=None, company_id=None):

@@ -93,6 +93,29 @@ class TestProposals(AiStreamChatCase):
         # Deciding again changes nothing twice.
         self.assertEqual(self.decide(card["id"], "reject").json()["state"], "done")
 
+    def test_the_card_shows_every_proposed_value_whole(self):
+        tags = self.env["res.partner.category"].create([{"name": f"Tag {i}"} for i in range(8)])
+        note = "Fine print. " * 250 + "Pay to https://elsewhere.example"
+        events, (step,) = self.propose(
+            (
+                "update_record",
+                {
+                    "model": "res.partner",
+                    "id": self.partner.id,
+                    "values": {"comment": note, "category_id": tags.ids},
+                },
+            )
+        )
+        lines = {line["name"]: line for line in step["proposal"]["fields"]}
+        self.assertTrue(lines["comment"]["new"].endswith("https://elsewhere.example"))
+        self.assertEqual(lines["category_id"]["new"], ", ".join(tags.mapped("display_name")))
+        self.assertEqual(
+            (step["proposal"]["model"], step["proposal"]["record_id"]),
+            ("res.partner", self.partner.id),
+        )
+        self.decide(step["proposal"]["id"], "reject")
+        self.finish(events)
+
     def test_a_rejected_change_is_not_made_and_the_model_is_told(self):
         events, (step,) = self.propose(
             ("archive_record", {"model": "res.partner", "id": self.partner.id})
@@ -146,6 +169,38 @@ class TestProposals(AiStreamChatCase):
         card = self.decide(step["proposal"]["id"], "approve").json()
         self.assertEqual(card["state"], "expired")
         self.assertEqual(self.partner.city, "Ghent")
+
+    def test_when_the_answer_stops_a_waiting_proposal_expires_and_a_decided_one_stays(self):
+        events, (step,) = self.propose(
+            ("archive_record", {"model": "res.partner", "id": self.partner.id})
+        )
+        proposal = self.env["ai.chat.proposal"].browse(step["proposal"]["id"])
+        with self.held_db():
+            self.assertIsNone(proposal._expire_or_result())  # it was waiting: expired
+            self.assertEqual(proposal.state, "expired")
+            proposal.state = "done"  # as if the user's decision had come first
+            result = proposal._expire_or_result()
+        self.assertEqual((result.state, proposal.state), ("done", "done"))
+        self.finish(events)
+
+    def test_deleting_the_chat_keeps_the_audit_and_expires_what_waits(self):
+        events, (step,) = self.propose(
+            ("archive_record", {"model": "res.partner", "id": self.partner.id})
+        )
+        with self.held_db():
+            self.env["ai.chat.message"].browse(
+                step_message := self.seen[0][2]["message_id"]
+            ).conversation_id.unlink()
+            self.env.flush_all()
+        list(events)
+        self.wait_for_answers()
+        proposal = self.env["ai.chat.proposal"].browse(step["proposal"]["id"])
+        self.assertEqual((proposal.state, proposal.message_id.id), ("expired", False))
+        self.assertEqual(proposal.user_id, self.user_a)
+        self.assertEqual(self.decide(proposal.id, "approve").json()["state"], "expired")
+        charged = self.env["ai.chat.usage"].search([("user_id", "=", self.user_a.id)])
+        self.assertTrue(charged, f"answer {step_message} was not charged")
+        self.assertTrue(self.partner.active)
 
     def test_a_record_changed_since_the_proposal_is_not_written_over(self):
         events, (step,) = self.propose(

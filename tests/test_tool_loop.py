@@ -222,3 +222,11 @@ class TestProposedChanges(TestCase):
         list(self.loop(None))
         results = [m["content"] for m in self.requests[1] if m["role"] == "tool"]
         self.assertIn("cannot be proposed", results[1])
+
+    def test_a_decision_made_as_the_answer_stopped_is_kept(self):
+        decided = ToolResult('{"status": "done"}', "Archived", "done", {"id": 7, "state": "done"})
+        loop = self.loop(None)
+        loop.await_decision = lambda proposal_id, stopped: loop.close() or decided
+        states = [data["state"] for name, data in loop if name == "tool" and data["id"] == "w"]
+        self.assertEqual(states[-1], "done")  # the answer keeps what was done
+        self.assertEqual(len(self.requests), 1)  # and asks nothing more

@@ -54,6 +54,7 @@ test("a proposed change shows exactly what changes, and nothing runs until appro
         /Update Contact\s*Azure <b>Interior<\/b>/
     );
     expect(".o_ai_stream_chat_proposal b").toHaveCount(0); // names are text, never HTML
+    expect(".o_ai_stream_chat_proposal_target").toHaveText("res.partner #7");
     expect(".o_ai_stream_chat_proposal_fields tbody tr").toHaveText(/City\s*Ghent\s*Bruges/);
     expect(".o_ai_stream_chat_proposal_fields del").toHaveText("Ghent");
     expect(".o_ai_stream_chat_proposal_fields ins").toHaveText("Bruges");

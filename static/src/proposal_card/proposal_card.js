@@ -60,6 +60,12 @@ export class ProposalCard extends Component {
         }
     }
 
+    /** Which record exactly: the technical model and the id (names can repeat). */
+    get target() {
+        const { model, record_id: id } = this.proposal;
+        return id ? `${model} #${id}` : model;
+    }
+
     get statusText() {
         switch (this.status) {
             case "done":
