@@ -27,7 +27,10 @@ def coerce(kind, value, selection=(), tz="UTC"):
         raise ValueError(f"fields of type {kind} cannot be written by the assistant")
     if value is None or (value is False and kind != "boolean"):
         return [] if kind == "many2many" else False
-    return _COERCE[kind](value, selection, tz)
+    try:
+        return _COERCE[kind](value, selection, tz)
+    except OverflowError:  # JSON's 1e999 is infinite, 10**400 is too large for a float
+        raise ValueError("the number is too large") from None
 
 
 def _text(value, _selection, _tz):

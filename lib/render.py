@@ -352,6 +352,7 @@ def _nest_lists(lines):
 # and one instance must not convert two texts at once. A pool, not a thread-local: under gevent
 # a thread-local is per greenlet, and every request and answer is a greenlet of its own.
 _idle = []
+POOL_SIZE = 8  # instances kept: more than the renders a process runs at once (threads)
 
 
 @contextmanager
@@ -365,8 +366,10 @@ def _markdown():
         guard = markdown_guard.Guard(md)
     yield md, guard
     # Not reached when the conversion raised: the instance may have stopped half-way through
-    # its state, and is dropped.
-    _idle.append((md, guard))
+    # its state, and is dropped. A kept one forgets its text; beyond a few, they are dropped.
+    if len(_idle) < POOL_SIZE:
+        md.reset()
+        _idle.append((md, guard))
 
 
 def _new_markdown():

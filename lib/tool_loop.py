@@ -62,6 +62,7 @@ class ToolLoop:
         self.usage = None
         self.calls_run = 0  # over all rounds, against MAX_CALLS_PER_ANSWER
         self.streams = []  # of the rounds so far
+        self.ids_seen = set()  # call ids of the earlier rounds and this one
 
     @property
     def sent_chars(self):
@@ -106,11 +107,22 @@ class ToolLoop:
                 if finish:
                     yield "finish", finish
                 return
+            self._unique_ids(calls.calls)
             yield from self._run(calls.calls, "".join(text), "".join(reasoning))
             if self.closed:
                 return
             if text:
                 yield "delta", "\n\n"  # the next round's words start a paragraph of their own
+
+    def _unique_ids(self, calls):
+        """Call ids unique over the answer: steps are known by them, and servers reuse ids
+        (made-up ones start again each round). A renamed call is sent back under its new id."""
+        for call in calls:
+            base, n = call.id, 1
+            while call.id in self.ids_seen:
+                n += 1
+                call.id = f"{base}_{n}"
+            self.ids_seen.add(call.id)
 
     def _add_usage(self, usage):
         if self.usage is None:

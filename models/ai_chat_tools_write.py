@@ -80,6 +80,7 @@ class AiChatTools(models.AbstractModel):
         records = self._tool_model(model)
         if not hasattr(records, "message_post"):
             raise ToolRefusal(f"Records of {model} have no chatter to post on.")
+        records = self._tool_writable(model, records._mail_post_access)
         record = self._tool_record(records, key, records._mail_post_access)
         if not isinstance(body, str) or not body.strip():
             raise ToolRefusal("The message is an empty text.")

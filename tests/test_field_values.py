@@ -39,6 +39,8 @@ class TestFieldValues(BaseCase):
         self.assertIn("whole number", self.refused("integer", 1.5))
         self.assertIn("whole number", self.refused("integer", True))
         self.assertIn("too large", self.refused("integer", 2**40))
+        self.assertIn("too large", self.refused("integer", float("inf")))
+        self.assertIn("too large", self.refused("float", 10**400))
         self.assertIn("a number", self.refused("float", float("nan")))
         self.assertIn("true or false", self.refused("boolean", "yes"))
         self.assertIn("YYYY-MM-DD", self.refused("date", "07/12/2026"))

@@ -324,6 +324,18 @@ class TestProposals(AiStreamChatCase):
         self.assertIn("one of", errors[6])
         self.assertEqual(self.env["ai.chat.proposal"].search_count([]), before)
 
+    def test_the_list_of_models_bounds_every_kind_of_change(self):
+        self.set_param("write_models", "res.partner.category")
+        tools = self.env["ai.chat.tools"].with_user(self.user_a)
+        for name, arguments in (
+            ("post_message", {"model": "res.partner", "id": self.partner.id, "body": "Hi"}),
+            ("archive_record", {"model": "res.partner", "id": self.partner.id}),
+            ("create_record", {"model": "res.partner", "values": {"name": "X"}}),
+        ):
+            result = tools._tool_call(name, arguments)
+            self.assertEqual(result.state, "error", name)
+            self.assertIn("cannot be proposed", result.summary, name)
+
     def test_without_the_setting_no_change_can_even_be_proposed(self):
         self.set_param("write_tools", "")
         self.fake.script(

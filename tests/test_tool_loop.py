@@ -153,6 +153,17 @@ class TestToolLoop(TestCase):
         ]
         self.assertEqual(len(refused), 25 - MAX_CALLS_PER_ANSWER)
 
+    def test_call_ids_are_unique_over_the_answer(self):
+        again = [call("call_1", "count_records", "{}"), ("finish", "tool_calls")]
+        events, requests = self.run_loop([again, again, [("delta", "Done."), ("finish", "stop")]])
+        ids = [data["id"] for name, data in events if name == "tool" and data["state"] == "done"]
+        self.assertEqual(ids, ["call_1", "call_1_2"])
+        last = requests[-1][0]
+        self.assertEqual(
+            [m["tool_call_id"] for m in last if m["role"] == "tool"], ["call_1", "call_1_2"]
+        )
+        self.assertEqual(last[-2]["tool_calls"][0]["id"], "call_1_2")
+
     def test_the_last_round_is_asked_without_tools(self):
         calling = [call("c", "count_records", "{}"), ("finish", "tool_calls")]
         events, requests = self.run_loop(
