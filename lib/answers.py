@@ -7,6 +7,7 @@ number of them can watch one answer and a viewer leaving never stops it.
 """
 
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ class AnswerJob:
     max_answer_chars: int  # for the answer and, apart, for its reasoning
     error_messages: dict = field(repr=False)  # {code: words for a person, in their language}
     attachments: tuple = ()  # the question's chips, as `start` shows them
-    prompt_chars: int = 0  # of its first request: an estimate of its usage if its process dies
+    prompt_tokens: float = 0.0  # estimated, of its first request (its process may die before more)
     price: pricing.Price | None = None  # of its AI model, when the administrator set one
     max_cost: float = 0.0  # the answer is stopped before it costs more (0: no cap)
 
@@ -62,6 +63,8 @@ class Answer:
         self.rendered_version = 0  # version the blocks were last rendered at
         self.last_render = 0.0
         self.fed_at = 0.0  # time.monotonic() when answer text last came
+        self.text_tokens = 0.0  # estimated tokens written: text, reasoning, tool calls
+        self.counted_at = (0.0, 0.0)  # (prompt, text) estimates when the service last counted
         self.render_cost = 0.0  # seconds of one tail render, smoothed
         self.render_total = 0.0  # seconds of all its tail renders
 
@@ -74,6 +77,7 @@ class Answer:
     def apply(self, name, value):
         """One upstream event; False once the answer must not take more."""
         with self.cond:
+            next_prompt = 0.0
             if name == "delta":
                 self._add("content", value)
                 self.fed_at = time.monotonic()
@@ -81,13 +85,26 @@ class Answer:
                 self._add("reasoning", value)
             elif name == "usage":
                 self.usage = value
+                self.counted_at = (self._sent_tokens(), self.text_tokens)
             elif name == "tool":
-                self.tools[value["id"]] = value
-                self.tools_version += 1
+                self._add_step(value)
+            elif name == "round":
+                next_prompt = value
             elif name == "finish":
                 self.finish_reason = value
+            if self.job.max_cost and not self.error:
+                if pricing.cost(self._usage(next_prompt), self.job.price) > self.job.max_cost:
+                    self.error = (COST_CAP, "")
             self._changed()
             return not (self.error or self.stop_reason)
+
+    def _add_step(self, step):
+        if step["id"] not in self.tools:  # the model wrote the call: its tokens are the answer's
+            arguments = step["arguments"]
+            text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+            self.text_tokens += pricing.token_weight(step["name"] + text)
+        self.tools[step["id"]] = step
+        self.tools_version += 1
 
     def _add(self, kind, text):
         chars = getattr(self, f"{kind}_chars")
@@ -99,29 +116,29 @@ class Answer:
         if text:
             getattr(self, kind).append(text)
             setattr(self, f"{kind}_chars", chars + len(text))
+            self.text_tokens += pricing.token_weight(text)
             if kind == "content":
                 self.renderer.feed(text)
-            if (
-                self.job.max_cost
-                and pricing.cost(self._usage(), self.job.price) > self.job.max_cost
-            ):
-                self.error = self.error or (COST_CAP, "")
 
-    def _usage(self, final=False):
-        """Tokens so far: the service's count, or more while the text already says so (its
-        count comes at the end of each round, and not at all from some servers or when the
-        answer was cut); estimated from the text without a count."""
-        sent = getattr(self.stream, "sent_chars", 0)
-        guess = pricing.estimated(sent, self.content_chars + self.reasoning_chars)
+    def _sent_tokens(self):
+        """Estimated tokens of the prompts sent so far."""
+        return getattr(self.stream, "sent_tokens", 0.0) or self.job.prompt_tokens
+
+    def _usage(self, next_prompt=0.0):
+        """Tokens so far: the service's count (it comes at the end of each round, from some
+        servers never), plus an estimate of what came since; `next_prompt`: a request about
+        to be sent."""
+        prompt, text = self._sent_tokens() + next_prompt, self.text_tokens
         if not self.usage:
-            return guess
-        counted = pricing.Usage(
-            self.usage["prompt_tokens"],
-            self.usage["completion_tokens"],
-            self.usage.get("cached_tokens", 0),
+            return pricing.estimated(prompt, text)
+        counted_prompt, counted_text = self.counted_at
+        more_prompt, more_text = prompt - counted_prompt, text - counted_text
+        return pricing.Usage(
+            pricing.tokens(self.usage.get("prompt_tokens")) + math.ceil(max(more_prompt, 0)),
+            pricing.tokens(self.usage.get("completion_tokens")) + math.ceil(max(more_text, 0)),
+            pricing.tokens(self.usage.get("cached_tokens")),
+            estimated=more_prompt >= 1 or more_text >= 1,
         )
-        complete = final and self.finish_reason and not self.error and not self.stop_reason
-        return counted if complete or counted.total_tokens >= guess.total_tokens else guess
 
     def fail(self, code, detail=""):
         with self.cond:
@@ -175,7 +192,7 @@ class Answer:
             }
             if self.tools:
                 self.final["tool_steps"] = [_ended_step(step) for step in self.tools.values()]
-            usage = self._usage(final=True)
+            usage = self._usage()
             self.final.update(
                 prompt_tokens=usage.prompt_tokens,
                 completion_tokens=usage.completion_tokens,
@@ -211,13 +228,13 @@ class Answer:
 
     def progress(self):
         """(new content, new reasoning, the tool steps as JSON when they changed else None,
-        what that counts to) not yet committed as progress."""
+        the estimated prompt tokens so far, what that counts to) not yet committed."""
         with self.cond:
             done_c, done_r, done_t = self.saved_pieces
             counts = (len(self.content), len(self.reasoning), self.tools_version)
             tools = json.dumps(list(self.tools.values())) if self.tools_version != done_t else None
             content, reasoning = "".join(self.content[done_c:]), "".join(self.reasoning[done_r:])
-            return content, reasoning, tools, counts
+            return content, reasoning, tools, math.ceil(self._sent_tokens()), counts
 
     def _changed(self):
         self.version += 1

@@ -31,8 +31,11 @@ RENDER_INTERVAL = 0.08  # seconds between tail renders of one answer, at least
 RENDER_SHARE = 0.1  # of a core for all tail renders together: intervals lengthen past it
 STATS_INTERVAL = 10.0  # seconds between two DEBUG lines on rendering CPU
 
+REFREEZE_SECONDS = 3600.0  # at most that often, a full collection while no answer runs
+
 _hubs = {}
 _hubs_lock = threading.Lock()
+_frozen_at = 0.0  # time.monotonic() of the last gc.freeze() in this process
 
 
 def hub_for(dbname, make_store):
@@ -54,7 +57,22 @@ def _freeze_heap():
     about a million objects that live as long as the process) leaves the cyclic garbage
     collector's care. Otherwise each full collection walks all of it and stops every answer of
     the process for about 0.2 s (measured in the gevent worker under load). Frozen objects are
-    still freed when their last reference goes; only cycles among them would stay."""
+    still freed when their last reference goes; cycles among them (a registry replaced after a
+    module update) wait for _refreeze_heap."""
+    global _frozen_at
+    gc.freeze()
+    _frozen_at = time.monotonic()
+
+
+def _refreeze_heap(now):
+    """When no answer runs here, and at most once in REFREEZE_SECONDS: what was frozen and has
+    become garbage since is collected (one full collection), and the rest frozen again."""
+    global _frozen_at
+    if now - _frozen_at < REFREEZE_SECONDS:
+        return
+    _frozen_at = now
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
 
 
@@ -228,6 +246,8 @@ class Hub:
             if now >= next_sweep:
                 if self._busy():  # an idle process leaves the sweep to the cron
                     self._sweep()
+                else:
+                    _refreeze_heap(time.monotonic())
                 next_sweep = now + self.lease / 3
 
     def _tick_answers(self, now):
@@ -249,7 +269,8 @@ class Hub:
                 time.sleep(0)  # under gevent, the running answers go on between two renders
 
     def _unsaved(self, now, with_progress):
-        """(progress to save: (answer, content, reasoning, tools, counts), ended answers)."""
+        """(progress to save: (answer, content, reasoning, tools, prompt tokens, counts), ended
+        answers)."""
         with self.lock:
             answers = [a for a in self.answers.values() if a.message_id not in self.ended_at]
         progress, finals = [], []
@@ -257,14 +278,14 @@ class Hub:
             if answer.ended:
                 finals.append(answer)
             elif with_progress:
-                content, reasoning, tools, counts = answer.progress()
+                content, reasoning, tools, prompt, counts = answer.progress()
                 if (
                     content
                     or reasoning
                     or tools is not None
                     or now - self.renewed_at.get(answer.message_id, 0) >= self.lease / 3
                 ):
-                    progress.append((answer, content, reasoning, tools, counts))
+                    progress.append((answer, content, reasoning, tools, prompt, counts))
         return progress, finals
 
     def _save(self, now, with_progress=True):

@@ -43,24 +43,30 @@ def tokens(value):
         return 0
 
 
-def request_chars(messages, tools=None):
-    """The characters of a request's prompt, for an estimate: its messages' texts and tool
-    calls, and the tool schemas offered."""
-    chars = len(json.dumps(tools)) if tools else 0
+def token_weight(text):
+    """About how many tokens `text` makes, as a float to add up over pieces: 4 characters a
+    token for ASCII, and a token for each character beyond it (CJK scripts take one or more a
+    character; accented letters count half) so that an estimate errs on the high side."""
+    chars = len(text)
+    wide = (len(text.encode()) - chars) / 2
+    return (chars - wide) / CHARS_PER_TOKEN + wide
+
+
+def request_tokens(messages, tools=None):
+    """About how many tokens a request's prompt makes: its messages' texts and tool calls, and
+    the tool schemas offered."""
+    weight = token_weight(json.dumps(tools)) if tools else 0.0
     for message in messages:
         content = message.get("content")
-        chars += len(content) if isinstance(content, str) else len(json.dumps(content or ""))
+        weight += token_weight(content if isinstance(content, str) else json.dumps(content or ""))
         for call in message.get("tool_calls") or ():
-            chars += len(call["function"]["name"]) + len(call["function"]["arguments"])
-    return chars
+            weight += token_weight(call["function"]["name"] + call["function"]["arguments"])
+    return weight
 
 
-def estimate_tokens(chars):
-    return math.ceil(max(chars, 0) / CHARS_PER_TOKEN)
-
-
-def estimated(prompt_chars, completion_chars):
-    return Usage(estimate_tokens(prompt_chars), estimate_tokens(completion_chars), 0, True)
+def estimated(prompt_tokens, completion_tokens):
+    """A Usage from estimates (floats), marked as estimated."""
+    return Usage(math.ceil(max(prompt_tokens, 0)), math.ceil(max(completion_tokens, 0)), 0, True)
 
 
 def cost(usage, price):

@@ -3,7 +3,8 @@ run; their results sent back with the next request; until it answers without cal
 
 ToolLoop is iterated like a ChatStream (the generation does not know the difference): the
 completions' events, with a ("tool", step) event when a call starts and when it ends, one
-("usage", totals) over all rounds, and the last round's ("finish", reason). The last allowed
+("usage", totals) over all rounds, ("round", estimated prompt tokens) before each further
+request (the answer may stop there), and the last round's ("finish", reason). The last allowed
 round is sent without tools, so the model has to answer in words. Stopping closes the open
 completion, and no further call starts.
 
@@ -17,6 +18,7 @@ import json
 import time
 from dataclasses import dataclass
 
+from . import pricing
 from .tool_calls import ToolCallCollector
 
 MAX_CALLS_PER_ROUND = 8
@@ -65,9 +67,9 @@ class ToolLoop:
         self.ids_seen = set()  # call ids of the earlier rounds and this one
 
     @property
-    def sent_chars(self):
-        """The prompts of all rounds in characters, for when the service reports no usage."""
-        return sum(stream.sent_chars for stream in self.streams)
+    def sent_tokens(self):
+        """About how many tokens the prompts of all rounds make (no usage from the service)."""
+        return sum(stream.sent_tokens for stream in self.streams)
 
     def close(self):
         self.closed = True
@@ -77,42 +79,56 @@ class ToolLoop:
     def __iter__(self):
         for number in range(1, self.max_rounds + 1):
             last = number == self.max_rounds
-            self.stream = self.open_stream(list(self.messages), None if last else self.tools)
+            tools = None if last else self.tools
+            if number > 1:  # what the next request will cost, before it is sent
+                yield "round", pricing.request_tokens(self.messages, tools)
+                if self.closed:
+                    return
+            self.stream = self.open_stream(list(self.messages), tools)
             self.streams.append(self.stream)
-            calls, text, reasoning, finish = ToolCallCollector(), [], [], None
-            for name, value in self.stream:
-                if name == "tool_call":
-                    calls.add(value)
-                elif name == "tools_refused":  # shown once: later requests do not offer them
-                    yield (
-                        "tool",
-                        {
-                            "id": "tools",
-                            "name": "tools",
-                            "arguments": {},
-                            "state": "error",
-                            "summary": self.refused_summary,
-                        },
-                    )
-                elif name == "finish":
-                    finish = value
-                elif name == "usage":
-                    yield name, self._add_usage(value)
-                else:
-                    (text if name == "delta" else reasoning).append(value)
-                    yield name, value
+            calls, text, reasoning, finish, usage = yield from self._read(self.stream)
             if self.closed:
                 return
-            if not calls.calls or last:
+            if calls and not last:
+                self._unique_ids(calls)
+                yield from self._run(calls, text, reasoning)
+            if usage:  # after the calls the model wrote: they are in the service's count
+                yield "usage", self._add_usage(usage)
+            if not calls or last:
                 if finish:
                     yield "finish", finish
                 return
-            self._unique_ids(calls.calls)
-            yield from self._run(calls.calls, "".join(text), "".join(reasoning))
             if self.closed:
                 return
             if text:
                 yield "delta", "\n\n"  # the next round's words start a paragraph of their own
+
+    def _read(self, stream):
+        """Yields a completion's text and reasoning as they come; returns (calls, text,
+        reasoning, finish reason, usage) once it ended."""
+        collector, text, reasoning, finish, usage = ToolCallCollector(), [], [], None, None
+        for name, value in stream:
+            if name == "tool_call":
+                collector.add(value)
+            elif name == "tools_refused":  # shown once: later requests do not offer them
+                yield (
+                    "tool",
+                    {
+                        "id": "tools",
+                        "name": "tools",
+                        "arguments": {},
+                        "state": "error",
+                        "summary": self.refused_summary,
+                    },
+                )
+            elif name == "finish":
+                finish = value
+            elif name == "usage":
+                usage = value
+            else:
+                (text if name == "delta" else reasoning).append(value)
+                yield name, value
+        return collector.calls, "".join(text), "".join(reasoning), finish, usage
 
     def _unique_ids(self, calls):
         """Call ids unique over the answer: steps are known by them, and servers reuse ids

@@ -151,9 +151,9 @@ class ChatStream:
         self.closed = False
 
     @functools.cached_property
-    def sent_chars(self):
-        """The prompt's size in characters, for when the service reports no usage."""
-        return pricing.request_chars(self.messages, self.tools)
+    def sent_tokens(self):
+        """About how many tokens the prompt makes, for when the service reports no usage."""
+        return pricing.request_tokens(self.messages, self.tools)
 
     def _open(self):
         if self.closed:

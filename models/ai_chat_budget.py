@@ -14,7 +14,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
-from ..exceptions import too_many
+from ..exceptions import ChatRefusal, too_many
 from ..lib import pricing
 from .transactions import read_committed
 
@@ -95,7 +95,7 @@ class AiChatBudget(models.Model):
     # -- the check of each question --------------------------------------------------------
 
     @api.model
-    def _admit_question(self, settings):
+    def _admit_question(self, settings, llm_model):
         """Refuses (429) a question this user may not ask now: too many answers running, or a
         budget spent. Called before anything is recorded; holds the user's lock until the
         request's transaction ends, so the next question of the user sees this one."""
@@ -103,6 +103,18 @@ class AiChatBudget(models.Model):
         company = user.company_id
         limits = self._limits_for(user, settings)
         company_limits = (company.ai_chat_monthly_tokens, company.ai_chat_monthly_amount)
+        if (limits[1] or company_limits[1]) and not self.env["ai.chat.price"]._price_for(
+            llm_model, company.id
+        ):
+            # Unpriced, it would cost nothing against a budget in money: refused instead.
+            raise ChatRefusal(
+                self.env._(
+                    "The AI model %(model)s has no price, and your spending is limited in money:"
+                    " an administrator must set its price first.",
+                    model=llm_model,
+                ),
+                status=403,
+            )
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", QUOTA_LOCK, user.id))
         with read_committed(self.env.registry, user.id, self.env.context) as env:
             running = env["ai.chat.message"]._answers_running(user.id)

@@ -209,7 +209,7 @@ class AiChatConversation(models.Model):
                     limit=settings.max_message_chars,
                 )
             )
-        self.env["ai.chat.budget"]._admit_question(settings)
+        self.env["ai.chat.budget"]._admit_question(settings, llm_model)
         self._admit(settings)
         return _Turn(conversation, question, old_answer, text, llm_model, attachments)
 
@@ -320,7 +320,7 @@ class AiChatConversation(models.Model):
                 answer.llm_model, self.env.user.company_id.id
             ),
             max_cost=settings.max_answer_cost,
-            prompt_chars=pricing.request_chars(messages),
+            prompt_tokens=pricing.request_tokens(messages),
         )
         upstream = self._stream_upstream(settings, answer.llm_model)
         if not settings.tools_for(answer.llm_model):

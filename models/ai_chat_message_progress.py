@@ -9,6 +9,7 @@ its own; the sweep then closes the answers that had a row there.
 """
 
 import logging
+import math
 import time
 from contextlib import contextmanager
 
@@ -53,7 +54,7 @@ class AiChatMessage(models.Model):
                 lease_until timestamp NOT NULL DEFAULT {_NOW},
                 stop_requested boolean NOT NULL DEFAULT false,
                 tools jsonb,
-                prompt_chars integer NOT NULL DEFAULT 0
+                prompt_tokens integer NOT NULL DEFAULT 0
             )
         """)
         )
@@ -61,11 +62,12 @@ class AiChatMessage(models.Model):
         self.env.cr.execute(
             SQL("ALTER TABLE ai_chat_answer_progress ADD COLUMN IF NOT EXISTS tools jsonb")
         )
-        # The prompt's size, to estimate the usage of an answer whose process died (added later).
+        # The prompts' estimated tokens so far, to charge an answer whose process died (added
+        # later).
         self.env.cr.execute(
             SQL(
                 "ALTER TABLE ai_chat_answer_progress"
-                " ADD COLUMN IF NOT EXISTS prompt_chars integer NOT NULL DEFAULT 0"
+                " ADD COLUMN IF NOT EXISTS prompt_tokens integer NOT NULL DEFAULT 0"
             )
         )
         return result
@@ -91,7 +93,7 @@ class AiChatMessage(models.Model):
         and runs to its end whether or not anyone reads on."""
         self.ensure_one()
         hub = self._answer_hub()
-        self._answer_open(hub.owner, job.prompt_chars)
+        self._answer_open(hub.owner, math.ceil(job.prompt_tokens))
         answer, ends_at = Answer(job), self._answer_viewer_ends_at()
 
         def body():
@@ -205,16 +207,16 @@ class AiChatMessage(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
-    def _answer_open(self, owner, prompt_chars=0):
+    def _answer_open(self, owner, prompt_tokens=0):
         """Record that this new answer streams from `owner` (in the request's transaction)."""
         self.env.cr.execute(
             SQL(
                 f"INSERT INTO ai_chat_answer_progress (message_id, owner, lease_until, "
-                f"prompt_chars) VALUES (%s, %s, {_NOW} + make_interval(secs => %s), %s)",
+                f"prompt_tokens) VALUES (%s, %s, {_NOW} + make_interval(secs => %s), %s)",
                 self.id,
                 owner,
                 self._answer_hub().lease,
-                prompt_chars,
+                prompt_tokens,
             )
         )
 
@@ -223,7 +225,7 @@ class AiChatMessage(models.Model):
     @api.model
     def _answers_save(self, owner, lease, progress, finals):
         """progress: [(message_id, new content, new reasoning, tool steps as JSON or None when
-        unchanged)], appended and leases renewed;
+        unchanged, estimated prompt tokens so far)], appended and leases renewed;
         finals: [(uid, message_id, values, fallback)] written through the ORM (sanitized,
         constrained) unless a sweep closed the row first. Returns (ids asked to stop, ids
         this owner lost: deleted or swept)."""
@@ -234,8 +236,10 @@ class AiChatMessage(models.Model):
                 UPDATE ai_chat_answer_progress p
                    SET content = p.content || v.content, reasoning = p.reasoning || v.reasoning,
                        tools = COALESCE(v.tools::jsonb, p.tools),
+                       prompt_tokens = v.prompt_tokens::integer,
                        lease_until = {_NOW} + make_interval(secs => v.lease::float8)
-                  FROM (VALUES %s) AS v(message_id, content, reasoning, tools, owner, lease)
+                  FROM (VALUES %s) AS v(message_id, content, reasoning, tools, prompt_tokens,
+                                        owner, lease)
                  WHERE p.message_id = v.message_id AND p.owner = v.owner
              RETURNING p.message_id, p.stop_requested
             """,
@@ -314,7 +318,7 @@ class AiChatMessage(models.Model):
             WITH expired AS (
                 DELETE FROM ai_chat_answer_progress
                  WHERE lease_until < {_NOW}
-             RETURNING message_id, content, reasoning, tools, prompt_chars
+             RETURNING message_id, content, reasoning, tools, prompt_tokens
             )
             UPDATE ai_chat_message m
                SET state = 'interrupted', content = e.content, reasoning = e.reasoning,
@@ -322,7 +326,7 @@ class AiChatMessage(models.Model):
                    write_date = {_NOW}
               FROM expired e
              WHERE m.id = e.message_id AND m.state = 'streaming'
-         RETURNING m.id, e.prompt_chars, length(e.content) + length(e.reasoning)
+         RETURNING m.id, e.prompt_tokens, e.content || e.reasoning
         """)
         )
         swept = self.env.cr.fetchall()
@@ -340,7 +344,7 @@ class AiChatMessage(models.Model):
         ids += [mid for (mid,) in orphans]
         self.env["ai.chat.usage"]._record(
             [
-                Charge.of(self.browse(mid), pricing.estimated(prompt, text))
+                Charge.of(self.browse(mid), pricing.estimated(prompt, pricing.token_weight(text)))
                 for mid, prompt, text in swept
             ]
             + [Charge.of(self.browse(mid), pricing.estimated(0, 0)) for (mid,) in orphans]
@@ -401,7 +405,7 @@ class AiChatMessage(models.Model):
             SQL(
                 f"""
             UPDATE ai_chat_answer_progress SET stop_requested = true
-             WHERE message_id = %s RETURNING lease_until > {_NOW}, prompt_chars
+             WHERE message_id = %s RETURNING lease_until > {_NOW}, prompt_tokens
         """,
                 self.id,
             )
@@ -425,7 +429,7 @@ class AiChatMessage(models.Model):
                 "tool_steps": snapshot["tools"] or False,
             }
         )
-        text = len(snapshot["content"]) + len(snapshot["reasoning"])
+        text = pricing.token_weight(snapshot["content"] + snapshot["reasoning"])
         self.env["ai.chat.usage"]._record(
             [Charge.of(self, pricing.estimated(row[1] if row else 0, text))]
         )

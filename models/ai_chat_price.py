@@ -54,11 +54,11 @@ class AiChatPrice(models.Model):
     @api.model
     @tools.ormcache("llm_model", "company_id")
     def _price_for(self, llm_model, company_id):
-        """A pricing.Price, or None when the model has no price in this company."""
+        """A pricing.Price: this company's for the model, else another company's (a user may
+        move between companies; an answer is not free for that), else None."""
         # sudo: ai.chat.price - users do not read prices; their answers are costed with them
-        row = self.sudo().search(
-            [("llm_model", "=", llm_model), ("company_id", "=", company_id)], limit=1
-        )
+        rows = self.sudo().search([("llm_model", "=", llm_model)])
+        row = rows.filtered(lambda price: price.company_id.id == company_id)[:1] or rows[:1]
         if not row:
             return None
         return pricing.Price(row.input_price, row.cached_input_price, row.output_price)

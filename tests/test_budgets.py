@@ -6,9 +6,10 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import BaseCase, new_test_user, tagged
 
-from ..lib import pricing
+from ..lib import pricing, tool_schemas
 from .common import AiStreamChatCase
 from .fake_llm import Reply
+from .test_tools import calls
 
 
 class TestPricing(BaseCase):
@@ -19,11 +20,13 @@ class TestPricing(BaseCase):
         self.assertEqual(pricing.cost(usage, None), 0.0)  # a model without a price
 
     def test_estimates_and_months(self):
-        self.assertEqual(pricing.estimated(10, 9), pricing.Usage(3, 3, 0, True))
-        chars = pricing.request_chars(
+        self.assertEqual(pricing.estimated(2.25, 3), pricing.Usage(3, 3, 0, True))
+        self.assertEqual(pricing.token_weight("abcdefgh"), 2)
+        self.assertEqual(pricing.token_weight("東京都庁"), 4)  # a token a character, at least
+        tokens = pricing.request_tokens(
             [{"role": "user", "content": "abcd"}, {"role": "assistant", "content": None}]
         )
-        self.assertEqual(chars, len("abcd") + len('""'))
+        self.assertEqual(tokens, 1 + len('""') / 4)
         day = fields.Date.to_date("2026-12-07")
         self.assertEqual(str(pricing.month_start(day)), "2026-12-01")
         self.assertEqual(str(pricing.renews_on(day)), "2027-01-01")
@@ -139,9 +142,21 @@ class TestBudgets(AiStreamChatCase):
         self.assertIn("company's monthly AI budget is spent", self.refused())
 
     def test_a_money_budget_counts_cost(self):
+        self.env["ai.chat.price"].create({"llm_model": "fake-model", "output_price": 1.0})
         self.set_param("user_monthly_amount", "0.01")
         self.spend(self.user_a, tokens=1, cost=0.02)
         self.refused()
+
+    def test_a_model_without_a_price_is_refused_within_a_money_budget(self):
+        self.set_param("user_monthly_amount", "10")
+        response = self.open_stream(message="Free?")
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("has no price", response.text)
+        other = self.env["res.company"].create({"name": "Elsewhere"})
+        self.env["ai.chat.price"].create(
+            {"llm_model": "fake-model", "output_price": 1.0, "company_id": other.id}
+        )
+        self.assertEqual(self.answered()["state"], "done")  # another company's price applies
 
     def test_deleting_conversations_gives_no_budget_back(self):
         self.set_param("user_monthly_tokens", "60")
@@ -164,6 +179,19 @@ class TestBudgets(AiStreamChatCase):
         self.assertLess(len(answer.content), 25 * 4 + 20 * 2)
         row = self.Usage.search([("message_id", "=", answer.id)])
         self.assertLessEqual(row.cost, 25 + 5)
+
+    def test_the_cost_cap_stops_an_answer_before_a_request_it_cannot_pay_for(self):
+        self.env["ai.chat.price"].create(
+            {"llm_model": "fake-model", "input_price": 1_000_000.0, "output_price": 0.0}
+        )  # one unit of money a prompt token
+        count = ("count_records", {"model": "res.partner"})
+        self.fake.script(Reply(chunks=[], tool_calls=calls(count)), Reply(chunks=["Never."]))
+        first = pricing.request_tokens([{"content": "You are a test."}], tool_schemas.TOOLS)
+        self.set_param("max_answer_cost", str(int(first * 1.5)))  # one request, not two
+        events, _ = self.chat("Count them")
+        self.assertEqual(len(self.fake.requests), 1)  # the second was never sent
+        done = self.of(events, "done")[-1]
+        self.assertEqual(self.Message.browse(done["message_id"]).error_code, "cost_cap")
 
     def test_a_second_answer_at_once_waits_unless_the_budget_pays_for_both(self):
         self.set_param("user_monthly_tokens", "10000")

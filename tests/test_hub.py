@@ -1,8 +1,12 @@
 """The hub's saving, with a fake store and a fake clock: no database, no threads."""
 
+import gc
 import json
+import weakref
 from unittest import TestCase
+from unittest.mock import patch
 
+from ..lib import hub
 from ..lib.answers import Answer
 from ..lib.hub import Hub
 from .test_generation import job
@@ -17,7 +21,7 @@ class FakeStore:
     def save(self, owner, progress, finals):
         self.progress = progress
         self.saves.append(
-            ([mid for mid, _c, _r, _t in progress], [mid for _uid, mid, _f, _fb in finals])
+            ([mid for mid, _c, _r, _t, _p in progress], [mid for _uid, mid, _f, _fb in finals])
         )
         return [], []
 
@@ -45,11 +49,11 @@ class TestHubSaving(TestCase):
         step = {"id": "c1", "name": "count_records", "arguments": {}, "state": "running"}
         self.running.apply("tool", step)
         self.assertTrue(self.hub._save(100.0))
-        saved = {mid: tools for mid, _c, _r, tools in self.store.progress}
+        saved = {mid: tools for mid, _c, _r, tools, _p in self.store.progress}
         self.assertEqual(json.loads(saved[10]), [step])
         self.running.apply("delta", " more")
         self.assertTrue(self.hub._save(100.0))
-        saved = {mid: tools for mid, _c, _r, tools in self.store.progress}
+        saved = {mid: tools for mid, _c, _r, tools, _p in self.store.progress}
         self.assertIsNone(saved[10])  # unchanged since saved
 
     def test_at_the_interval_progress_and_ends_go_together_once(self):
@@ -58,3 +62,22 @@ class TestHubSaving(TestCase):
         self.assertTrue(self.hub._save(101.0))
         self.assertEqual(self.store.saves, [([10], [20]), ([10], [])])
         self.assertEqual(self.running.progress()[0], "")
+
+
+class TestFrozenHeap(TestCase):
+    def test_what_was_frozen_is_collected_again_at_most_once_an_interval(self):
+        class Cycle:
+            pass
+
+        self.addCleanup(gc.unfreeze)
+        garbage = Cycle()
+        garbage.me = garbage  # a cycle: only the cyclic collector frees it
+        with patch.object(hub, "_frozen_at", 0.0):
+            hub._freeze_heap()
+            alive = weakref.ref(garbage)
+            del garbage
+            hub._refreeze_heap(hub._frozen_at + 1)  # too soon: still frozen, still there
+            self.assertIsNotNone(alive())
+            hub._refreeze_heap(hub._frozen_at + hub.REFREEZE_SECONDS)
+            self.assertIsNone(alive())
+            self.assertGreater(gc.get_freeze_count(), 0)

@@ -101,11 +101,13 @@ class TestToolLoop(TestCase):
         )
         names = [name for name, _ in events]
         self.assertEqual(
-            names, ["delta", "usage", "tool", "tool", "delta", "delta", "usage", "finish"]
+            names,
+            ["delta", "tool", "tool", "usage", "delta", "round", "delta", "usage", "finish"],
         )
         self.assertEqual(events[-1], ("finish", "stop"))  # the first round's is not the end
         self.assertEqual(events[-2][1], {"prompt_tokens": 40, "completion_tokens": 6})
-        self.assertEqual([events[2][1]["state"], events[3][1]["state"]], ["running", "done"])
+        self.assertEqual([events[1][1]["state"], events[2][1]["state"]], ["running", "done"])
+        self.assertGreater(events[5][1], 0)  # the second request's prompt, estimated
         second = requests[1][0]
         self.assertEqual(second[1]["tool_calls"][0]["id"], "c1")
         self.assertEqual(second[1]["content"], "Let me count.")
