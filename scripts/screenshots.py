@@ -284,7 +284,12 @@ def main():
             # The month's usage: the meter in the chat, against a budget, and the report.
             spent = sum(
                 row["total_tokens"]
-                for row in odoo.call("ai.chat.usage", "search_read", [], ["total_tokens"])
+                for row in odoo.call(
+                    "ai.chat.usage",
+                    "search_read",
+                    [("user_id.login", "=", "admin")],
+                    ["total_tokens"],
+                )
             )
             odoo.set_param("user_monthly_tokens", str(int(round(spent / 0.72, -2))))
             browser, page = browser_page(playwright, odoo.base)
