@@ -140,8 +140,6 @@ class AiChatBudget(models.Model):
         running, also when the budget cannot pay for them and one more in full."""
         spent_tokens, spent_amount = spent
         tokens, amount = limits
-        if not (tokens or amount):
-            return
         renews = pricing.renews_on(fields.Date.today())
         if (tokens and spent_tokens >= tokens) or (amount and spent_amount >= amount):
             raise too_many(self._spent_words(company, renews))

@@ -120,7 +120,16 @@ class AiChatTools(models.AbstractModel):
         """{name: description} of the fields this user may read, secrets left out, and the
         relations to models out of reach (their names would show through grouping)."""
         described = records.fields_get(
-            attributes=["string", "type", "relation", "selection", "store", "searchable"]
+            attributes=[
+                "string",
+                "type",
+                "relation",
+                "selection",
+                "store",
+                "searchable",
+                "readonly",
+                "required",
+            ]
         )
         relations = {info["relation"] for info in described.values() if info.get("relation")}
         out_of_reach = {

@@ -131,12 +131,11 @@ class AiChatTools(models.AbstractModel):
         if len(values) > MAX_FIELDS:
             raise ToolRefusal(f"At most {MAX_FIELDS} fields at once.")
         readable = self._tool_fields(records)
-        described = records.fields_get(list(readable), attributes=["readonly", "required"])
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         written = {}
         for name, value in values.items():
             info = readable.get(name)
-            if info is None or name in MAGIC_FIELDS or described[name].get("readonly"):
+            if info is None or name in MAGIC_FIELDS or info.get("readonly"):
                 raise ToolRefusal(
                     f"{records._name} has no field {name!r} the assistant may write: "
                     "describe_model lists the fields."
@@ -154,7 +153,7 @@ class AiChatTools(models.AbstractModel):
                 self._tool_related(info["relation"], coerced, name)
             written[name] = coerced
         if creating:
-            self._tool_required(records, described, written)
+            self._tool_required(records, readable, written)
         return written
 
     @api.model
