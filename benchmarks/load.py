@@ -11,6 +11,10 @@ imports. For each N this process (one gevent client, raw sockets) opens N stream
   odoo       POST /ai/stream_chat on Odoo's gevent port (prefork, 2 workers), one user per
              stream, the addon pointed at the same fake
 
+Each round runs every N against every target in turn, so the references and the addon share
+the moments of this machine's noise; the goals are judged on the median of the rounds' ratios.
+Before the rounds, Odoo's floor: the gevent process's CPU per question refused at once.
+
 Benchmark users (load001...) are created once in the database; their sessions are kept beside
 the Odoo config and checked, so later runs skip the logins (a first login hashes a password
 with 600,000 PBKDF2 rounds: about 0.4 s of CPU each).
@@ -46,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLK = os.sysconf("SC_CLK_TCK")
 QUESTION = "Write two hundred words about load tests."
+TITLES = {"direct": "direct", "relay": "bare relay", "odoo": "odoo"}
 
 
 def _green_wait(conn, timeout=None):
@@ -694,6 +699,32 @@ def reference_phase(name, n, target, requests_, handle, server_pid, args):
     return summarize(name, n, results, before, after, server_pid, args.ramp)
 
 
+FLOOR_REQUESTS = 200
+
+
+def request_floor(server, sessions, logins, args):
+    """CPU of the gevent process per question refused at once (an empty one: session, CSRF,
+    the route, the refusal): the least any start costs there, whatever the addon does."""
+    requests_ = []
+    for i in range(FLOOR_REQUESTS):
+        sid, csrf = sessions[logins[i % len(logins)]]
+        body = urlencode({"message": "", "csrf_token": csrf}).encode()
+        requests_.append(
+            http_request(
+                "127.0.0.1",
+                args.gevent_port,
+                "/ai/stream_chat",
+                body,
+                "application/x-www-form-urlencoded",
+                f"session_id={sid}",
+            )
+        )
+    before = cpu_seconds(server.gevent_pid)
+    results = run_streams(("127.0.0.1", args.gevent_port), requests_, handle_sse, 10, 2.0)
+    refused = sum(r.status == 400 for r in results)
+    return (cpu_seconds(server.gevent_pid) - before) / FLOOR_REQUESTS, refused
+
+
 def settle(db, pid, least=11.0, limit=40.0):
     """Until the gevent process is idle and the table's statistics stop moving.
 
@@ -814,6 +845,58 @@ def odoo_phase(server, db, n, sessions, logins, args):
 # -- output --------------------------------------------------------------------------------
 
 
+def _median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+# The goals, as ratios of the addon's p99 to the bare relay's in the same round:
+# (gap between deltas, first delta or None), by the least N they apply to.
+GOALS = ((500, 1.5, 2.0), (0, 1.2, None))
+
+
+def print_goals(rows):
+    """Per N, the addon's p99s against the bare relay's of the same round, and their median."""
+    pairs = collections.defaultdict(list)
+    by_key = {(r["target"], r["n"], r.get("round")): r for r in rows}
+    for (target, n, round_), row in sorted(by_key.items()):
+        relay = by_key.get(("relay", n, round_))
+        if target == "odoo" and relay:
+            pairs[n].append((relay, row))
+    if not pairs:
+        return
+    print("\n### Against the bare relay, round by round (p99s in ms; ratio = addon / relay)\n")
+    print(
+        "| N | rounds | gap p99: relay | gap p99: addon | gap ratio, median (goal) "
+        "| first delta p99: relay | first delta p99: addon | first delta ratio, median (goal) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n, rounds in sorted(pairs.items()):
+        gap_goal, first_goal = next((g, f) for least, g, f in GOALS if n >= least)
+        cells = []
+        for key, goal in (("gap", gap_goal), ("first", first_goal)):
+            relay = [r[key][1] for r, _ in rounds]
+            addon = [o[key][1] for _, o in rounds]
+            ratios = [o / r if o and r else None for r, o in zip(relay, addon, strict=True)]
+            median = _median(ratios)
+            verdict = "—"
+            if goal and median is not None:
+                verdict = f"≤ {goal:g}: {'met' if median <= goal else 'missed'}"
+            cells += [
+                ", ".join(ms(v) for v in relay),
+                ", ".join(ms(v) for v in addon),
+                f"{'—' if median is None else f'{median:.2f}'} ({verdict})",
+            ]
+        print(f"| {n} | {len(rounds)} | " + " | ".join(cells) + " |")
+
+
+def _name(row, args):
+    return row["target"] + (f" #{row['round']}" if args.rounds > 1 else "")
+
+
 def print_tables(rows, args):
     print("\n### Streams\n")
     print(
@@ -830,7 +913,7 @@ def print_tables(rows, args):
         if "clients_s" in r:
             phase = f"{r['wall']:.1f} ({r['clients_s']:.1f} streams + {r['settle_s']:.1f} settle)"
         print(
-            f"| {r['target']} | {r['n']} | {r['completed']}/{r['n']} | {counted(r['http'])} "
+            f"| {_name(r, args)} | {r['n']} | {r['completed']}/{r['n']} | {counted(r['http'])} "
             f"| {counted(r['events'])} | {counted(r['other'])} "
             f"| {ms(r['start'][0])} / {ms(r['start'][1])} "
             f"| {ms(r['first'][0])} / {ms(r['first'][1])} "
@@ -878,7 +961,7 @@ def print_tables(rows, args):
             return "—" if r.get(key) is None else f"{r[key]:.0f}"
 
         print(
-            f"| {r['target']}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} "
+            f"| {_name(r, args)}{restarted} | {r['n']} | {writes} | {wal} | {conns} | {left} "
             f"| {per_min} "
             f"| {server_pct} | {percent('server_wait_pct')} | {percent('postgres_pct')} | {rss} "
             f"| {r['client_pct']:.0f} | {r['machine_pct']:.0f} | {percent('pressure_pct')} |"
@@ -921,7 +1004,7 @@ def print_tables(rows, args):
             )
             render = "—" if log["render_ms"] is None else f"{log['render_ms']:.2f} ms"
             print(
-                f"| {r['target']} | {r['n']} | {render} | {pool} | {log['levels']['ERROR']} / "
+                f"| {_name(r, args)} | {r['n']} | {render} | {pool} | {log['levels']['ERROR']} / "
                 f"{log['levels']['WARNING']} | {log['tracebacks']} | {top} | {states} |"
             )
 
@@ -953,6 +1036,9 @@ def main():
         "--ramp", type=float, default=1.0, help="streams start evenly over these seconds"
     )
     parser.add_argument("--targets", default="direct,relay,odoo")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times each N is run against every target in turn"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.n.split(",")]
     targets = args.targets.split(",")
@@ -1019,38 +1105,8 @@ def main():
             ("fake upstream and bare relay started, one warm-up stream", time.perf_counter() - mark)
         )
 
-        for n in counts:
-            if "direct" in targets:
-                rows.append(
-                    reference_phase(
-                        "direct",
-                        n,
-                        ("127.0.0.1", args.fake_port),
-                        [direct_req] * n,
-                        handle_openai,
-                        fake.pid,
-                        args,
-                    )
-                )
-                timings.append((f"direct, N={n}", rows[-1]["wall"]))
-            if "relay" in targets:
-                rows.append(
-                    reference_phase(
-                        "relay",
-                        n,
-                        ("127.0.0.1", args.relay_port),
-                        [relay_req] * n,
-                        handle_sse,
-                        relay.pid,
-                        args,
-                    )
-                )
-                timings.append((f"bare relay, N={n}", rows[-1]["wall"]))
-
         if "odoo" in targets:
             db = Db(args.db)
-            # Each phase starts from an empty chat: earlier runs' rows would only slow it down.
-            db.one("DELETE FROM ai_chat_conversation RETURNING 1")
             db.set_params(
                 {
                     "ai_stream_chat.api_url": fake_url,
@@ -1093,9 +1149,39 @@ def main():
                     time.perf_counter() - mark,
                 )
             )
+        if "odoo" in targets:
+            mark = time.perf_counter()
+            floor, refused = request_floor(server, sessions, logins, args)
+            timings.append(
+                (
+                    f"Odoo's floor: {floor * 1000:.1f} ms of the gevent process's CPU per "
+                    f"question refused at once ({refused}/{FLOOR_REQUESTS} refused with 400)",
+                    time.perf_counter() - mark,
+                )
+            )
+        references = [
+            ("direct", args.fake_port, direct_req, handle_openai, fake.pid),
+            ("relay", args.relay_port, relay_req, handle_sse, relay.pid),
+        ]
+        # Round by round, each N against every target in turn: the references and the addon
+        # see the same moments of this machine's noise.
+        for round_ in range(1, args.rounds + 1):
+            label = f", round {round_}" if args.rounds > 1 else ""
             for n in counts:
-                rows.append(odoo_phase(server, db, n, sessions, logins, args))
-                timings.append((f"odoo, N={n}", rows[-1]["wall"]))
+                phases = [
+                    reference_phase(name, n, ("127.0.0.1", port), [req] * n, handle, pid, args)
+                    for name, port, req, handle, pid in references
+                    if name in targets
+                ]
+                if "odoo" in targets:
+                    # Each phase starts from an empty chat: earlier rows would only slow it.
+                    db.one("DELETE FROM ai_chat_conversation RETURNING 1")
+                    phases.append(odoo_phase(server, db, n, sessions, logins, args))
+                for row in phases:
+                    row["round"] = round_
+                    timings.append((f"{TITLES[row['target']]}, N={n}{label}", row["wall"]))
+                rows += phases
+        if "odoo" in targets:
             mark = time.perf_counter()
             server.stop()
             timings.append(("Odoo stopped", time.perf_counter() - mark))
@@ -1119,6 +1205,7 @@ def main():
         "cluster's: other databases' activity is included."
     )
     print_tables(rows, args)
+    print_goals(rows)
     print("\n### Phases\n")
     for name, seconds in timings:
         print(f"- {name}: {seconds:.1f} s")
