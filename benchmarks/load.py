@@ -811,6 +811,7 @@ def odoo_phase(server, db, n, sessions, logins, args):
     before = Snapshot(pid)
     results = run_streams((host, port), requests_, handle_sse, args.timeout, args.ramp)
     clients_done = time.perf_counter()
+    streams_cpu = cpu_seconds(pid)
     left = db.streaming() - streaming_before
     settled = settle(db, pid)
     after = Snapshot(pid)
@@ -835,6 +836,8 @@ def odoo_phase(server, db, n, sessions, logins, args):
         "left": left,
         "left_settled": left_settled,
         "clients_s": clients_done - before.wall,
+        # The settling that follows is mostly idle: this is how busy the core was meanwhile.
+        "streams_pct": 100 * (streams_cpu - before.server) / (clients_done - before.wall),
         "settle_s": settled,
         "log": log_summary(server.log_since(log_offset)),
         "restarted": restarted,
@@ -955,6 +958,8 @@ def print_tables(rows, args):
         per_min = "—" if per_min is None else f"{per_min:.2f}"
         server_pct = r.get("server_pct")
         server_pct = "—" if server_pct is None else f"{server_pct:.0f}"
+        if r.get("streams_pct") is not None:
+            server_pct += f" ({r['streams_pct']:.0f} while streams ran)"
         restarted = " (gevent process restarted!)" if r.get("restarted") else ""
 
         def percent(key, r=r):
