@@ -702,13 +702,12 @@ def reference_phase(name, n, target, requests_, handle, server_pid, args):
 FLOOR_REQUESTS = 200
 
 
-def request_floor(server, sessions, logins, args):
-    """CPU of the gevent process per question refused at once (an empty one: session, CSRF,
-    the route, the refusal): the least any start costs there, whatever the addon does."""
+def questions(args, sessions, logins, messages):
+    """POST /ai/stream_chat on the gevent port, one per message, the users taken in turn."""
     requests_ = []
-    for i in range(FLOOR_REQUESTS):
+    for i, message in enumerate(messages):
         sid, csrf = sessions[logins[i % len(logins)]]
-        body = urlencode({"message": "", "csrf_token": csrf}).encode()
+        body = urlencode({"message": message, "csrf_token": csrf}).encode()
         requests_.append(
             http_request(
                 "127.0.0.1",
@@ -719,6 +718,13 @@ def request_floor(server, sessions, logins, args):
                 f"session_id={sid}",
             )
         )
+    return requests_
+
+
+def request_floor(server, sessions, logins, args):
+    """CPU of the gevent process per question refused at once (an empty one: session, CSRF,
+    the route, the refusal): the least any start costs there, whatever the addon does."""
+    requests_ = questions(args, sessions, logins, [""] * FLOOR_REQUESTS)
     before = cpu_seconds(server.gevent_pid)
     results = run_streams(("127.0.0.1", args.gevent_port), requests_, handle_sse, 10, 2.0)
     refused = sum(r.status == 400 for r in results)
@@ -788,20 +794,7 @@ RENDER_STATS = re.compile(
 def odoo_phase(server, db, n, sessions, logins, args):
     gevent.sleep(1)
     host, port = "127.0.0.1", args.gevent_port
-    requests_ = []
-    for i in range(n):
-        sid, csrf = sessions[logins[i % len(logins)]]
-        body = urlencode({"message": f"{QUESTION} ({i})", "csrf_token": csrf}).encode()
-        requests_.append(
-            http_request(
-                host,
-                port,
-                "/ai/stream_chat",
-                body,
-                "application/x-www-form-urlencoded",
-                f"session_id={sid}",
-            )
-        )
+    requests_ = questions(args, sessions, logins, [f"{QUESTION} ({i})" for i in range(n)])
     pid = server.gevent_pid
     streaming_before = db.streaming()
     writes_before, wal_before = db.writes(), db.wal()
@@ -1135,15 +1128,7 @@ def main():
                 )
             )
             mark = time.perf_counter()
-            sid, csrf = sessions[logins[0]]
-            warm = http_request(
-                "127.0.0.1",
-                args.gevent_port,
-                "/ai/stream_chat",
-                urlencode({"message": "warm-up", "csrf_token": csrf}).encode(),
-                "application/x-www-form-urlencoded",
-                f"session_id={sid}",
-            )
+            (warm,) = questions(args, sessions, logins, ["warm-up"])
             warm_result = run_streams(
                 ("127.0.0.1", args.gevent_port), [warm], handle_sse, args.timeout, 0
             )[0]

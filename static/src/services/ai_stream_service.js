@@ -2,7 +2,8 @@
 /**
  * Client of the answer routes (docs/wire-contract.md): `POST /ai/stream_chat` asks and streams,
  * `GET /ai/stream_chat/resume` follows an answer from where it is, `POST /ai/stream_chat/stop`
- * stops it, `POST /ai/stream_chat/decide` approves or rejects a change it proposed. Streams are read with a reader, each event handed over as it arrives.
+ * stops it, `POST /ai/stream_chat/decide` approves or rejects a change it proposed. Streams
+ * are read with a reader, each event handed over as it arrives.
  *
  * Network goes through `browser.fetch` so Hoot's `mockFetch` can stand in for the server.
  */
